@@ -67,7 +67,10 @@ def build_master(
             rows: Sequence[Mapping[str, Any]] = [audit]
         else:
             rows = data.get(s.key) or list(s.prefill)
-        ws, _ = write_sheet(wb, s, lists, rows, locked_fields=())
+        write_sheet(wb, s, lists, rows)
+        sheets.append(s)
+    for s in schema.consolidated_schemas():
+        write_sheet(wb, s, lists, data.get(s.key, ()))
         sheets.append(s)
     _home(home, audit, sheets)
     wb.move_sheet(lists.ws, offset=len(wb.sheetnames))
@@ -131,6 +134,7 @@ def init_audit(
     audit_name: str | None = None,
     data: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
     overwrite: bool = False,
+    audit_extra: Mapping[str, Any] | None = None,
 ) -> AuditFolder:
     """Create the audit folder and its master workbook; refuse to overwrite an existing master."""
     folder = AuditFolder(Path(root))
@@ -138,6 +142,7 @@ def init_audit(
         raise FileExistsError(f"{folder.master} 已存在。为避免覆盖已填写的审核总表，请换一个文件夹或删除原文件后重试。")
     folder.create()
     audit = default_audit_task(industry, region, year or default_statistical_year(), industry_code, audit_name)
+    audit.update(audit_extra or {})
     wb = build_master(audit, data)
     write_atomic(folder.master, lambda p: wb.save(p))
     return folder

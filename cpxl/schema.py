@@ -214,3 +214,47 @@ def by_sheet_name() -> dict[str, SheetSchema]:
 @cache
 def _validator(key: str) -> Draft202012Validator:
     return Draft202012Validator(load(key).raw, format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+CONSOLIDATED_PREFIX = "汇总_"
+
+
+def consolidated(s: SheetSchema) -> SheetSchema:
+    """The master workbook's long table of an enterprise sheet: the same fields, keyed by enterprise.
+
+    Form sheets become one row per enterprise; table sheets keep one row per record. The
+    sheet is named ``汇总_<enterprise sheet>`` and its schema key ``all_<key>``.
+    """
+    ent_fields = (
+        Field("ent_uscc", "统一社会信用代码", "string", "报送企业", required=True, width=22),
+        Field("ent_name", "企业名称", "string", "报送企业", required=True, width=28),
+    )
+    fields = ent_fields + tuple(f for f in s.fields if f.name not in ("uscc", "name") or s.key != "ent_profile")
+    raw = dict(s.raw)
+    props = {f.name: f.raw or {"type": "string", "title": f.title} for f in ent_fields}
+    props["ent_uscc"] = {"type": "string", "title": "统一社会信用代码"}
+    props["ent_name"] = {"type": "string", "title": "企业名称"}
+    props.update({f.name: s.raw["properties"][f.name] for f in fields[2:]})
+    raw["properties"] = props
+    raw["required"] = ["ent_uscc", "ent_name"] + [n for n in s.raw.get("required", []) if n in props]
+    raw["x-sheet"] = (CONSOLIDATED_PREFIX + s.sheet)[:31]
+    raw["x-layout"] = "table"
+    raw["x-workbook"] = "master"
+    return SheetSchema(
+        key="all_" + s.key,
+        title=f"{s.title}（汇总）",
+        sheet=(CONSOLIDATED_PREFIX + s.sheet)[:31],
+        clause=s.clause,
+        workbook="master",
+        layout="table",
+        order=1000 + s.order,
+        description=f"各企业报送的“{s.sheet}”数据汇总，由 cpxl ingest 从已接受的报送文件写入；请勿手工修改。",
+        fields=fields,
+        min_rows=50,
+        key_fields=("ent_uscc",) + s.key_fields,
+        raw=raw,
+    )
+
+
+def consolidated_schemas() -> list[SheetSchema]:
+    return [consolidated(s) for s in for_workbook("enterprise")]

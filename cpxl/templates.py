@@ -22,6 +22,7 @@ from openpyxl.workbook.protection import WorkbookProtection
 
 from . import __version__, schema
 from .atomic import write_atomic
+from .indicator_sheet import reported_rows
 from .layout import SheetLayout
 from .project import AuditFolder, safe_filename
 from .selfcheck import SELF_CHECK_SHEET, checks_for, write_self_check
@@ -210,7 +211,7 @@ def make_templates(root: Path, indicator_rows: Sequence[Mapping[str, Any]] | Non
         raise ValueError("审核总表“审核任务”中未填写“统计期（年）”，无法确定模板的填报年份。")
     if not enterprises:
         raise ValueError("审核总表“企业名单”中没有企业（需填写企业名称和统一社会信用代码）。")
-    rows = indicator_rows if indicator_rows is not None else indicators
+    rows = indicator_rows if indicator_rows is not None else reported_rows(indicators)
     folder.templates.mkdir(parents=True, exist_ok=True)
     out = []
     for e in enterprises:

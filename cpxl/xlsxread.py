@@ -97,3 +97,23 @@ def read_records(path: Path, schema: SheetSchema) -> list[dict[str, Any]]:
     if schema.sheet not in wb.sheet_names:
         return []
     return [normalise(r, schema).values for r in raw_rows(grid(wb, schema.sheet), schema)]
+
+
+def read_master_data(path: Path) -> dict[str, list[dict[str, Any]]]:
+    """Every schema sheet of a master workbook as typed records, keyed by schema key.
+
+    Keys: the master schemas (``team``, ``work_plan``, ``enterprises``, ``diagnosis``…) and the
+    consolidated enterprise data (``all_ent_energy``, ``all_ent_wastegas``…). Sheets that are
+    missing give an empty list.
+    """
+    from .schema import consolidated_schemas, for_workbook
+
+    wb = open_workbook(path)
+    names = set(wb.sheet_names)
+    out: dict[str, list[dict[str, Any]]] = {}
+    for s in [*for_workbook("master"), *consolidated_schemas()]:
+        if s.sheet not in names:
+            out[s.key] = []
+            continue
+        out[s.key] = [normalise(r, s).values for r in raw_rows(grid(wb, s.sheet), s)]
+    return out

@@ -57,6 +57,16 @@ def put(cell: Cell, value: Any) -> None:
             cell.quotePrefix = True
 
 
+def cell_value(f: Field, value: Any) -> Any:
+    """The Excel value for a field: ISO date strings become real dates, the rest is unchanged."""
+    if f.is_date and isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            return value
+    return value
+
+
 def put_formula(cell: Cell, formula: str) -> None:
     """Write a formula that cpxl itself composed (never one taken from user data)."""
     assert formula.startswith("=")
@@ -222,7 +232,7 @@ def _write_table(ws: Worksheet, schema: SheetSchema, lay: SheetLayout, lists: Li
         for j, f in enumerate(schema.fields, start=1):
             v = row.get(f.name)
             if v is not None and v != "":
-                put(ws.cell(lay.first_row + i, j), v)
+                put(ws.cell(lay.first_row + i, j), cell_value(f, v))
     ws.row_dimensions[HEADER_ROW].height = 36
     ws.freeze_panes = ws.cell(FIRST_DATA_ROW, 1)
     ws.auto_filter.ref = f"A{HEADER_ROW}:{get_column_letter(ncols)}{lay.last_row}"
@@ -256,7 +266,7 @@ def _write_form(ws: Worksheet, schema: SheetSchema, lay: SheetLayout, lists: Lis
             value.protection = Protection(locked=False)
         v = values.get(f.name)
         if v is not None and v != "":
-            put(value, v)
+            put(value, cell_value(f, v))
         put(ws.cell(r, FORM_UNIT_COL), f.unit)
         ws.cell(r, FORM_UNIT_COL).border = BORDER
         helptext = "；".join(p for p in (f.help, f.constraint_text()) if p)

@@ -1,0 +1,80 @@
+"""The Python API: one function per step, mirrored one-to-one by the CLI and the Excel buttons."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import schema
+from .master import init_audit
+from .problems import Problem
+from .project import AuditFolder
+from .templates import make_templates
+from .validate import validate_rows
+from .xlsxread import grid, normalise, open_workbook, raw_rows
+
+__all__ = ["init_audit", "make_templates", "check", "run_demo", "CheckResult"]
+
+
+@dataclass
+class CheckResult:
+    master: Path
+    problems: list[Problem] = field(default_factory=list)
+    rows: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def errors(self) -> int:
+        return sum(p.severity == "error" for p in self.problems)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"master": str(self.master), "rows": self.rows, "errors": self.errors,
+                "problems": [p.to_dict() for p in self.problems]}
+
+
+def check(root: Path) -> CheckResult:
+    """Validate the regulator's own entries in the master workbook, sheet by sheet, cell by cell."""
+    folder = AuditFolder(Path(root))
+    master = folder.require_master()
+    wb = open_workbook(master)
+    res = CheckResult(master)
+    names = set(wb.sheet_names)
+    for s in schema.for_workbook("master"):
+        if s.sheet not in names:
+            res.problems.append(Problem("sheet.missing", "error", f"缺少工作表“{s.sheet}”",
+                                        "不要删除或重命名审核总表的工作表；可用 cpxl init 新建一份对照", file=master.name,
+                                        sheet=s.sheet))
+            continue
+        rows = [normalise(r, s, file=master.name) for r in raw_rows(grid(wb, s.sheet), s)]
+        if s.is_form and all(not r.values for r in rows):
+            rows = rows  # an empty form still reports its required fields
+        res.rows[s.key] = len(rows)
+        for p in validate_rows(s, rows):
+            p.file, p.sheet = master.name, s.sheet
+            res.problems.append(p)
+    return res
+
+
+def run_demo(root: Path, n: int = 28, year: int = 2025, mistakes: bool = True) -> dict[str, Any]:
+    """The bundled demo audit end to end; returns what was produced where."""
+    from . import demo
+
+    system = demo.demo_system()
+    ents = demo.enterprises(n)
+    cfg = demo.config()
+    folder = init_audit(Path(root), cfg["industry"], cfg["region"], year, cfg["industry_code"],
+                        data=demo.master_data(year, ents, system), overwrite=True,
+                        audit_extra=demo.audit_extra(year))
+    templates = make_templates(folder.root)
+    by_uscc = {p.stem.rsplit("_", 1)[-1]: p for p in templates}
+    returned = []
+    notes: dict[str, str] = {}
+    for i, e in enumerate(ents):
+        data = demo.enterprise_data(e, year, system)
+        if mistakes and i % 3 == 1 and (i // 3) < len(demo.MISTAKES):
+            notes[e["name"]] = demo.add_mistakes(data, demo.MISTAKES[i // 3], year)
+        out = folder.inbox / by_uscc[e["uscc"]].name
+        demo.fill_template(by_uscc[e["uscc"]], out, data)
+        returned.append(out)
+    return {"folder": str(folder.root), "master": str(folder.master), "templates": [str(p) for p in templates],
+            "returned": [str(p) for p in returned], "mistakes": notes}

@@ -1,0 +1,145 @@
+"""The ``cpxl`` command line: each command is a few lines over ``cpxl.api``.
+
+Exit codes: 0 done, 1 done but problems of severity error were found, 2 could not run
+(bad arguments, missing or unreadable files) — the message says why, in Chinese.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from . import __version__, api
+from .problems import SEVERITY_ZH, Problem
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="cpxl — 行业整体清洁生产审核（T/CPPC 指南）工具")
+console = Console()
+err_console = Console(stderr=True)
+
+JsonOpt = typer.Option(False, "--json", help="以 JSON 输出（供程序读取）")
+
+
+def _emit_json(obj: Any) -> None:
+    sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+def _fail(msg: str, as_json: bool) -> None:
+    if as_json:
+        _emit_json({"ok": False, "error": msg})
+    else:
+        err_console.print(f"[bold red]错误：[/]{msg}")
+    raise typer.Exit(2)
+
+
+def _problems_table(problems: list[Problem], limit: int = 200) -> Table:
+    t = Table(show_lines=False)
+    for h in ("级别", "文件", "工作表", "单元格", "项目", "问题", "修改方法"):
+        t.add_column(h, overflow="fold")
+    for p in problems[:limit]:
+        t.add_row(SEVERITY_ZH.get(p.severity, p.severity), p.file, p.sheet, p.cell, p.field, p.message, p.fix)
+    return t
+
+
+@app.callback(invoke_without_command=True)
+def _main(version: bool = typer.Option(False, "--version", help="显示版本")) -> None:
+    if version:
+        console.print(f"cpxl {__version__}")
+        raise typer.Exit(0)
+
+
+@app.command()
+def init(
+    folder: Path = typer.Argument(..., help="新建的审核文件夹"),
+    industry: str = typer.Option(..., "--industry", "-i", help="审核行业，如：危险废物焚烧处置"),
+    region: str = typer.Option(..., "--region", "-r", help="审核区域，如：东岚省"),
+    year: int = typer.Option(None, "--year", "-y", help="统计期（年），默认上一自然年（指南5.1.1）"),
+    industry_code: str = typer.Option("", "--industry-code", help="GB/T 4754 行业代码，如 N7724"),
+    system: str = typer.Option("", "--system", help="预填的评价指标体系编号（见 cpxl systems）"),
+    as_json: bool = JsonOpt,
+) -> None:
+    """新建审核：创建审核文件夹和审核总表（首页、各工作表、表A.2预填）。"""
+    data = {}
+    try:
+        if system:
+            from .indicator_sheet import system_rows
+            from .indicators import load_system
+
+            data["indicator_system"] = system_rows(load_system(system))
+        f = api.init_audit(folder, industry, region, year, industry_code, data=data)
+    except (FileExistsError, FileNotFoundError, ValueError) as exc:
+        _fail(str(exc), as_json)
+    if as_json:
+        _emit_json({"ok": True, "folder": str(f.root), "master": str(f.master)})
+    else:
+        console.print(f"已创建审核文件夹 [bold]{f.root}[/]，审核总表：{f.master}")
+        console.print("下一步：在审核总表中填写审核任务、审核小组、工作计划和企业名单，然后运行 cpxl templates。")
+
+
+@app.command()
+def templates(folder: Path = typer.Argument(..., help="审核文件夹"), as_json: bool = JsonOpt) -> None:
+    """为企业名单中的每家企业生成填报模板（.xlsx，无宏）。"""
+    try:
+        paths = api.make_templates(folder)
+    except (FileNotFoundError, ValueError) as exc:
+        _fail(str(exc), as_json)
+    if as_json:
+        _emit_json({"ok": True, "templates": [str(p) for p in paths]})
+    else:
+        console.print(f"已生成 {len(paths)} 份企业填报模板，位于 {paths[0].parent if paths else folder}")
+
+
+@app.command()
+def check(folder: Path = typer.Argument(..., help="审核文件夹"), as_json: bool = JsonOpt) -> None:
+    """校验审核总表中审核组自己填写的内容（逐格列出问题与修改方法）。"""
+    try:
+        res = api.check(folder)
+    except FileNotFoundError as exc:
+        _fail(str(exc), as_json)
+    if as_json:
+        _emit_json({"ok": res.errors == 0, **res.to_dict()})
+    else:
+        if res.problems:
+            console.print(_problems_table(res.problems))
+        console.print(f"审核总表校验完成：错误 {res.errors} 处，共 {len(res.problems)} 条提示。")
+    raise typer.Exit(1 if res.errors else 0)
+
+
+@app.command()
+def systems(as_json: bool = JsonOpt) -> None:
+    """列出内置的清洁生产评价指标体系。"""
+    from .indicators import list_systems
+
+    items = list_systems()
+    if as_json:
+        _emit_json([i.__dict__ for i in items])
+        return
+    for i in items:
+        console.print(f"{i.id}\t{i.name}\t{i.indicator_count} 项指标{'（模板）' if i.template else ''}")
+
+
+@app.command()
+def demo(folder: Path = typer.Argument(Path("demo-audit"), help="演示审核文件夹"), as_json: bool = JsonOpt) -> None:
+    """运行内置演示审核（虚构的东岚省危险废物焚烧处置行业）：总表、模板、企业回传文件及后续各步。"""
+    res = api.run_demo(folder)
+    if as_json:
+        _emit_json({"ok": True, **res})
+        return
+    console.print(f"演示审核文件夹：[bold]{res['folder']}[/]")
+    console.print(f"  审核总表：{res['master']}")
+    console.print(f"  企业模板：{len(res['templates'])} 份；企业回传文件（收件箱）：{len(res['returned'])} 份")
+    for k, v in res.get("steps", {}).items():
+        console.print(f"  {k}：{v}")
+
+
+def main() -> None:  # pragma: no cover
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
