@@ -81,17 +81,31 @@ class ListRegistry:
     """A hidden sheet holding every drop-down list once; validation and formulas point at it."""
 
     def __init__(self, wb: Workbook):
-        self.ws = wb.create_sheet(LISTS_SHEET)
-        self.ws.sheet_state = "hidden"
+        if LISTS_SHEET in wb.sheetnames:  # an existing workbook: reuse its lists
+            self.ws = wb[LISTS_SHEET]
+        else:
+            self.ws = wb.create_sheet(LISTS_SHEET)
+            self.ws.sheet_state = "hidden"
         self.columns: dict[tuple[str, ...], str] = {}
+        self._used = 0
+        for col in self.ws.iter_cols(min_row=1):
+            values = tuple(c.value for c in col if c.value is not None)
+            if values:
+                self._used = col[0].column
+                self.columns.setdefault(values, self._absolute(col[0].column_letter, len(values)))
+
+    @staticmethod
+    def _absolute(letter: str, n: int) -> str:
+        return f"{quote_sheetname(LISTS_SHEET)}!${letter}$1:${letter}${n}"
 
     def ref(self, values: tuple[str, ...]) -> str:
         """Absolute reference (with sheet) of the range holding ``values``."""
         if values not in self.columns:
-            col = get_column_letter(len(self.columns) + 1)
+            self._used += 1
+            col = get_column_letter(self._used)
             for i, v in enumerate(values, start=1):
                 put(self.ws[f"{col}{i}"], v)
-            self.columns[values] = f"{quote_sheetname(LISTS_SHEET)}!${col}$1:${col}${len(values)}"
+            self.columns[values] = self._absolute(col, len(values))
         return self.columns[values]
 
 
