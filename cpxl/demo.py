@@ -270,6 +270,9 @@ def enterprise_data(ent: Mapping[str, Any], year: int, system: IndicatorSystem, 
     ash = rng.uniform(3, 14) * (1.1 - 0.2 * q)
     slag_use = rng.choice([0, 0, 25, 45, 65]) / 100
     ash_use = rng.choice([0, 0, 0, 35, 55, 75]) / 100
+    ww_t = rng.uniform(0.15, 0.45)
+    store_frac = rng.uniform(0.0, 0.03)
+    cod_removal, nh3_removal = rng.uniform(0.08, 0.2), rng.uniform(0.05, 0.2)
     out: dict[str, list[dict]] = {k: [] for k in (
         "ent_products", "ent_materials", "ent_water", "ent_energy", "ent_reports", "ent_wastewater", "ent_wastegas",
         "ent_solidwaste", "ent_carbon", "ent_monitoring", "ent_inspections")}
@@ -295,31 +298,31 @@ def enterprise_data(ent: Mapping[str, Any], year: int, system: IndicatorSystem, 
             {"year": y, "carrier": "天然气", "unit": "m³", "consumption": round(t * gas_t * jitter()), "purpose": "焚烧助燃"},
             {"year": y, "carrier": "柴油", "unit": "t", "consumption": round(t * diesel_kg_t * jitter() / 1000, 2), "purpose": "点火、厂内运输"},
         ]
-        ww = round(t * rng.uniform(0.15, 0.45))
+        ww = round(t * ww_t * jitter())
         out["ent_wastewater"] += [
             {"year": y, "pollutant": "废水量", "unit": "m³", "generated": ww, "discharged": round(ww * rng.uniform(0.3, 0.9)),
              "treatment": "物化+生化", "destination": "园区污水处理厂"},
             {"year": y, "pollutant": "化学需氧量", "unit": "t", "generated": round(ww * 2.2e-3, 2),
-             "discharged": round(ww * 2.2e-3 * rng.uniform(0.08, 0.2), 3), "treatment": "物化+生化", "destination": "园区污水处理厂"},
+             "discharged": round(ww * 2.2e-3 * cod_removal, 3), "treatment": "物化+生化", "destination": "园区污水处理厂"},
             {"year": y, "pollutant": "氨氮", "unit": "t", "generated": round(ww * 1.5e-4, 3),
-             "discharged": round(ww * 1.5e-4 * rng.uniform(0.05, 0.2), 4), "treatment": "物化+生化", "destination": "园区污水处理厂"},
+             "discharged": round(ww * 1.5e-4 * nh3_removal, 4), "treatment": "物化+生化", "destination": "园区污水处理厂"},
         ]
         flue = t * 6500  # Nm³ flue gas per t of waste
         gas_rows = [("颗粒物", conc("particulate_matter", 8), "mg/Nm³", 20, 4000), ("二氧化硫", conc("so2_concentration", 30), "mg/Nm³", 80, 60),
                     ("氮氧化物", conc("nox_concentration", 160), "mg/Nm³", 250, 2.5), ("氯化氢", conc("hcl_concentration", 12), "mg/Nm³", 50, 80),
-                    ("氟化氢", conc("hf_concentration", 1), "mg/Nm³", 4, 20), ("一氧化碳", conc("co_daily_average", 30), "mg/Nm³", 80, 1.0),
+                    ("氟化氢", conc("hf_concentration", 1), "mg/Nm³", 4, 20), ("一氧化碳", conc("co_daily_average", 30), "mg/Nm³", 80, None),
                     ("二噁英类", conc("dioxin_emission", 0.1), "ngTEQ/Nm³", 0.5, None)]
         for pol, c, unit, limit, removal in gas_rows:
             c_y = round(c * rng.uniform(0.9, 1.1), 3 if c < 1 else 1)
             dis = None if unit != "mg/Nm³" else round(flue * c_y * 1e-9, 3)
-            gen = None if dis is None or removal is None else round(dis * removal, 2)
+            gen = None if dis is None or removal is None else round(dis * removal + 0.01, 2)
             out["ent_wastegas"].append({"year": y, "outlet": "DA001", "pollutant": pol, "generated": gen, "discharged": dis if dis is not None else 0,
                                         "concentration": c_y, "conc_unit": unit, "limit": limit,
                                         "control": "SNCR+半干法脱酸+活性炭喷射+布袋除尘+湿法脱酸"})
         s_gen, a_gen = round(t * slag / 100 * jitter(), 1), round(t * ash / 100 * jitter(), 1)
         for waste, gen, use in (("焚烧炉渣", s_gen, slag_use), ("飞灰", a_gen, ash_use)):
             util = round(gen * use, 1)
-            stored = round(gen * rng.uniform(0.0, 0.03), 1)
+            stored = round(gen * store_frac, 1)
             out["ent_solidwaste"].append({"year": y, "waste": waste, "category": "危险废物", "hw_code": "772-003-18",
                                           "generated": gen, "utilized": util, "disposed": round(gen - util - stored, 1),
                                           "stored": stored, "destination": "资源化利用单位/安全填埋场"})

@@ -1,0 +1,238 @@
+"""``cpxl ingest``: returned enterprise workbooks → archive, ledger, validation, feedback, consolidation.
+
+Read top to bottom, per batch:
+1. every file is hashed and archived untouched; bytes already in the ledger are a no-op;
+2. its bytes are sniffed (type, password, zip bomb, XML entities, macros);
+3. readable files are extracted in isolated workers (time and memory bounded) and validated;
+4. plausibility across enterprises (peer intensities) is added;
+5. each file is recorded in the ledger in one transaction (accepted or not, with its problems);
+6. annotated feedback copies and the validation report are written;
+7. the consolidated sheets of the master are rebuilt from the ledger's accepted submissions,
+   atomically — so an interrupted run is repaired by the next one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import schema
+from .extract import Extraction, extract
+from .feedback import annotate, write_report
+from .isolate import run_isolated
+from .ledger import Ledger, archive, sha256_of
+from .masterio import update_master
+from .plausibility import PlausibilitySettings, intensities, peer_outliers
+from .problems import Problem
+from .project import AuditFolder, safe_filename
+from .sniff import Limits, sniff
+from .xlsxread import read_records
+
+REPORT_NAME = "校验报告.xlsx"
+FAILURES = {
+    "timeout": "读取超时：文件结构异常或过于庞大",
+    "memory": "读取时内存超限：文件声明了异常巨大的表格区域或内容",
+    "crashed": "读取器崩溃：文件已损坏或被恶意构造",
+}
+
+
+@dataclass
+class IngestSettings:
+    strict: bool = False  # True: warnings also keep a submission out of the consolidated data
+    limits: Limits = field(default_factory=Limits)
+    plausibility: PlausibilitySettings = field(default_factory=PlausibilitySettings)
+    workers: int | None = None
+    feedback: bool = True
+
+
+@dataclass
+class FileResult:
+    file: str
+    outcome: str  # accepted | rejected | unreadable | duplicate
+    enterprise_uscc: str = ""
+    enterprise_name: str = ""
+    errors: int = 0
+    warnings: int = 0
+    infos: int = 0
+    archived: str = ""
+    feedback: str = ""
+    message: str = ""
+
+
+@dataclass
+class IngestResult:
+    files: list[FileResult] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    report: str = ""
+    consolidated_enterprises: int = 0
+
+    def count(self, outcome: str) -> int:
+        return sum(f.outcome == outcome for f in self.files)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "files": [f.__dict__ for f in self.files],
+            "counts": {k: self.count(k) for k in ("accepted", "rejected", "unreadable", "duplicate")},
+            "consolidated_enterprises": self.consolidated_enterprises,
+            "report": self.report,
+            "problems": [p.to_dict() for p in self.problems],
+        }
+
+
+def _extract_job(job: tuple[str, tuple[int, ...], int]) -> Extraction:
+    path, years, max_rows = job
+    return extract(Path(path), years, max_rows)
+
+
+def _inbox_files(folder: AuditFolder) -> list[Path]:
+    if not folder.inbox.exists():
+        return []
+    return sorted(p for p in folder.inbox.iterdir() if p.is_file() and not p.name.startswith((".", "~$")))
+
+
+def ingest(root: Path, files: list[Path] | None = None, settings: IngestSettings | None = None) -> IngestResult:
+    settings = settings or IngestSettings()
+    folder = AuditFolder(Path(root))
+    master = folder.require_master()
+    audit = (read_records(master, schema.load("audit_task")) or [{}])[0]
+    listed = {e["uscc"]: e.get("name", "") for e in read_records(master, schema.load("enterprises")) if e.get("uscc")}
+    year = audit.get("statistical_year")
+    years = (year - 2, year - 1, year) if isinstance(year, int) else ()
+    paths = [Path(p) for p in files] if files else _inbox_files(folder)
+    result = IngestResult()
+    folder.archive.mkdir(parents=True, exist_ok=True)
+    with Ledger(folder.ledger) as ledger:
+        new: list[tuple[Path, str, int, Path, str, list[Problem]]] = []
+        for path in paths:
+            if not path.exists():
+                result.files.append(FileResult(path.name, "unreadable", message="文件不存在"))
+                continue
+            digest = sha256_of(path)
+            known = ledger.known(digest)
+            if known:
+                result.files.append(FileResult(path.name, "duplicate", known.enterprise_uscc, known.enterprise_name,
+                                               archived=known.archived,
+                                               message=f"与 {known.received[:19]} 接收的文件内容相同，未重复处理"))
+                continue
+            if any(d == digest for _, d, *_ in new):
+                result.files.append(FileResult(path.name, "duplicate", message="与本批另一文件内容相同"))
+                continue
+            stored = archive(path, folder.archive, digest)
+            sn = sniff(path, settings.limits)
+            new.append((path, digest, path.stat().st_size, stored, sn.kind, sn.problems))
+        readable = [n for n in new if not any(p.severity == "error" for p in n[5])]
+        jobs = {str(n[3]): n for n in readable}  # read the archived copy: the original stays untouched
+        extractions: dict[str, Extraction] = {}
+        failures: dict[str, str] = {}
+        for out in run_isolated(_extract_job, [(k, years, settings.limits.max_rows) for k in jobs],
+                                workers=settings.workers, timeout=settings.limits.seconds_per_file,
+                                mem_bytes=settings.limits.memory_per_worker):
+            key = out.item[0]
+            if out.ok:
+                extractions[key] = out.value
+            else:
+                failures[key] = out.error
+        # plausibility across enterprises: this batch against the current accepted data
+        current = ledger.current_accepted()
+        items = []
+        for sub, recs in current:
+            items += intensities(sub.enterprise_uscc, sub.filename, recs, {})
+        for key, ex in extractions.items():
+            items += intensities(ex.enterprise_uscc, jobs[key][0].name, ex.records, ex.sheets)
+        peer = peer_outliers(items, settings.plausibility)
+        batch = {ex.enterprise_uscc for ex in extractions.values()}
+        peer_by_ent: dict[str, list[Problem]] = {}
+        for p in peer:
+            if p.enterprise in batch:
+                peer_by_ent.setdefault(p.enterprise, []).append(p)
+        for path, digest, size, stored, kind, sniff_problems in new:
+            key = str(stored)
+            problems = list(sniff_problems)
+            ex = extractions.get(key)
+            if key in failures:
+                msg = FAILURES.get(failures[key].split(":")[0], "读取失败：" + failures[key].splitlines()[0][:200])
+                problems.append(Problem("file.read_failed", "error", msg, "请用原模板重新填写并用 Excel 或 WPS 另存为 .xlsx"))
+            if ex is not None:
+                problems += ex.problems
+                problems += peer_by_ent.get(ex.enterprise_uscc, [])
+                problems += _identity_checks(ex, audit, listed)
+            uscc = ex.enterprise_uscc if ex else ""
+            name = ex.enterprise_name if ex else ""
+            for p in problems:
+                p.file, p.enterprise = path.name, p.enterprise or uscc
+            if ex is None:
+                outcome = "unreadable"
+            elif any(p.severity == "error" for p in problems) or (
+                    settings.strict and any(p.severity == "warning" for p in problems)):
+                outcome = "rejected"
+            else:
+                outcome = "accepted"
+            ledger.record(digest=digest, size=size, filename=path.name, archived=stored, kind=kind, outcome=outcome,
+                          enterprise_uscc=uscc, enterprise_name=name, stamp=ex.stamp if ex else {},
+                          problems=problems, records=_clean(ex.records) if ex else None)
+            fr = FileResult(path.name, outcome, uscc, name, *(sum(p.severity == s for p in problems)
+                                                            for s in ("error", "warning", "info")), archived=str(stored))
+            fr.message = _summary(fr)
+            result.files.append(fr)
+            result.problems += problems
+            if settings.feedback and ex is not None and (fr.errors or fr.warnings) and kind in ("xlsx", "xlsm"):
+                out = folder.feedback / f"{safe_filename(Path(path.name).stem)}_反馈.xlsx"
+                try:
+                    annotate(stored, out, problems, name)
+                    fr.feedback = str(out)
+                except Exception as exc:  # noqa: BLE001 - feedback is a courtesy; the ledger already holds all
+                    fr.message += f"（反馈副本未生成：{exc}）"
+        accepted = ledger.current_accepted()
+        subs = [s.__dict__ for s in ledger.all()]
+    _consolidate(master, accepted)
+    result.consolidated_enterprises = len(accepted)
+    folder.outputs.mkdir(parents=True, exist_ok=True)
+    result.report = str(write_report(folder.outputs / REPORT_NAME, result.problems, subs))
+    return result
+
+
+def _identity_checks(ex: Extraction, audit: dict[str, Any], listed: dict[str, str]) -> list[Problem]:
+    out = []
+    if ex.stamp and audit.get("audit_id") and ex.stamp.get("audit_id") != audit["audit_id"]:
+        out.append(Problem("identity.other_audit", "error",
+                           f"该模板属于另一次审核（{ex.stamp.get('audit_id')}），不是本次审核（{audit['audit_id']}）下发的",
+                           "请使用本次审核下发的模板重新填写"))
+    if not ex.enterprise_uscc:
+        out.append(Problem("identity.unknown", "error", "无法确定报送企业（缺少统一社会信用代码）",
+                           "使用审核组下发的企业模板填写"))
+    elif listed and ex.enterprise_uscc not in listed:
+        out.append(Problem("identity.not_listed", "warning", f"企业 {ex.enterprise_uscc} 不在审核总表的企业名单中",
+                           "审核组确认后将该企业加入“企业名单”，或核对信用代码"))
+    return out
+
+
+def _clean(records: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
+    """Records as stored in the ledger: values only; a row with an error cell keeps only its valid values."""
+    out = {}
+    for key, rows in records.items():
+        out[key] = [{k: v for k, v in r.items() if not k.startswith("_") or k == "_ok"} for r in rows]
+    return out
+
+
+def _consolidate(master: Path, accepted: list) -> None:
+    rows_by_key: dict[str, list[dict[str, Any]]] = {s.key: [] for s in schema.consolidated_schemas()}
+    for sub, records in accepted:
+        for key, rows in records.items():
+            target = "all_" + key
+            if target not in rows_by_key:
+                continue
+            for r in rows:
+                rec = {k: v for k, v in r.items() if not k.startswith("_")}
+                rows_by_key[target].append({"ent_uscc": sub.enterprise_uscc, "ent_name": sub.enterprise_name, **rec})
+    update_master(master, rows_by_key)
+
+
+def _summary(fr: FileResult) -> str:
+    what = {"accepted": "已接受", "rejected": "退回修改", "unreadable": "无法读取"}[fr.outcome]
+    return f"{what}：错误 {fr.errors}，警告 {fr.warnings}，提示 {fr.infos}"
+
+
+def now() -> str:
+    return dt.datetime.now().isoformat(timespec="seconds")

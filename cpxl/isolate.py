@@ -1,0 +1,130 @@
+"""Run a function over untrusted files in worker processes, each bounded in time and memory.
+
+A file that hangs a reader, exhausts memory or crashes a native library kills only its
+worker: the parent records a per-file failure, starts a fresh worker and the batch goes on.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import time
+import traceback
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
+from typing import Any
+
+
+@dataclass
+class Outcome:
+    item: Any
+    ok: bool
+    value: Any = None
+    error: str = ""  # failure kind: timeout | crashed | memory | exception text
+
+
+def _worker(conn: Connection, fn: Callable[[Any], Any], mem_bytes: int | None) -> None:
+    if mem_bytes:
+        try:
+            import resource
+
+            resource.setrlimit(resource.RLIMIT_AS, (mem_bytes, mem_bytes))
+        except (ImportError, ValueError, OSError):  # pragma: no cover - not on this platform
+            pass
+    while True:
+        try:
+            item = conn.recv()
+        except EOFError:
+            return
+        if item is None:
+            return
+        try:
+            conn.send(("ok", fn(item)))
+        except MemoryError:
+            conn.send(("err", "memory"))
+        except BaseException as exc:  # noqa: BLE001 - any failure is reported for this item only
+            conn.send(("err", f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=3)}"))
+
+
+class _Slot:
+    def __init__(self, ctx: Any, fn: Callable[[Any], Any], mem: int | None):
+        self.conn, child = ctx.Pipe()
+        self.proc = ctx.Process(target=_worker, args=(child, fn, mem), daemon=True)
+        self.proc.start()
+        child.close()
+        self.item: Any = None
+        self.started = 0.0
+
+    def kill(self) -> None:
+        if self.proc.is_alive():
+            self.proc.kill()
+        self.proc.join(5)
+        self.conn.close()
+
+
+def run_isolated(fn: Callable[[Any], Any], items: Iterable[Any], workers: int | None = None,
+                 timeout: float = 60.0, mem_bytes: int | None = None) -> Iterator[Outcome]:
+    """Yield an :class:`Outcome` per item (in completion order)."""
+    ctx = mp.get_context("fork") if hasattr(os, "fork") else mp.get_context()
+    todo = list(items)
+    n = max(1, min(workers or os.cpu_count() or 1, len(todo)))
+    slots = [_Slot(ctx, fn, mem_bytes) for _ in range(n)] if todo else []
+    pending = iter(todo)
+    busy: dict[Connection, _Slot] = {}
+
+    def assign(slot: _Slot) -> bool:
+        item = next(pending, _END)
+        if item is _END:
+            return False
+        slot.item, slot.started = item, time.monotonic()
+        slot.conn.send(item)
+        busy[slot.conn] = slot
+        return True
+
+    try:
+        for s in slots:
+            assign(s)
+        while busy:
+            now = time.monotonic()
+            wait_for = max(0.05, min(s.started + timeout - now for s in busy.values()))
+            ready = wait(list(busy), timeout=wait_for)
+            for conn in ready:
+                slot = busy.pop(conn)  # type: ignore[arg-type]
+                try:
+                    kind, value = slot.conn.recv()
+                except (EOFError, OSError):
+                    code = slot.proc.exitcode if not slot.proc.is_alive() else None
+                    slot.kill()
+                    yield Outcome(slot.item, False, error="memory" if code in (-9, 137) else "crashed")
+                    slot = _respawn(slots, slot, ctx, fn, mem_bytes)
+                else:
+                    yield Outcome(slot.item, kind == "ok", value if kind == "ok" else None,
+                                  "" if kind == "ok" else value)
+                assign(slot)
+            now = time.monotonic()
+            for conn, slot in list(busy.items()):
+                if now - slot.started > timeout:
+                    busy.pop(conn)
+                    slot.kill()
+                    yield Outcome(slot.item, False, error="timeout")
+                    assign(_respawn(slots, slot, ctx, fn, mem_bytes))
+    finally:
+        for s in slots:
+            try:
+                if s.proc.is_alive():
+                    s.conn.send(None)
+            except OSError:
+                pass
+            s.proc.join(1)
+            if s.proc.is_alive():
+                s.kill()
+
+
+_END = object()
+
+
+def _respawn(slots: list[_Slot], dead: _Slot, ctx: Any, fn: Callable[[Any], Any], mem: int | None) -> _Slot:
+    new = _Slot(ctx, fn, mem)
+    slots[slots.index(dead)] = new
+    return new
