@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from . import schema
+from .ingest import IngestResult, IngestSettings, ingest
 from .master import init_audit
 from .problems import Problem
 from .project import AuditFolder
@@ -14,7 +15,8 @@ from .templates import make_templates
 from .validate import validate_rows
 from .xlsxread import grid, normalise, open_workbook, raw_rows
 
-__all__ = ["init_audit", "make_templates", "check", "run_demo", "CheckResult"]
+__all__ = ["init_audit", "make_templates", "check", "ingest", "run_demo", "CheckResult", "IngestResult",
+           "IngestSettings"]
 
 
 @dataclass
@@ -76,5 +78,10 @@ def run_demo(root: Path, n: int = 28, year: int = 2025, mistakes: bool = True) -
         out = folder.inbox / by_uscc[e["uscc"]].name
         demo.fill_template(by_uscc[e["uscc"]], out, data)
         returned.append(out)
+    steps: dict[str, str] = {}
+    (folder.inbox / "扫描件_请查收.xlsx").write_text("这不是 Excel 文件", encoding="utf-8")  # a typical wrong attachment
+    res = ingest(folder.root)
+    steps["企业报送校验"] = (f"接受 {res.count('accepted')} 份，退回修改 {res.count('rejected')} 份，"
+                       f"无法读取 {res.count('unreadable')} 份；校验报告 {res.report}")
     return {"folder": str(folder.root), "master": str(folder.master), "templates": [str(p) for p in templates],
-            "returned": [str(p) for p in returned], "mistakes": notes}
+            "returned": [str(p) for p in returned], "mistakes": notes, "steps": steps}

@@ -24,14 +24,31 @@ def atomic_path(target: Path) -> Iterator[Path]:
         os.chmod(tmp_path, 0o666 & ~umask)
         with open(tmp_path, "rb+") as fh:
             os.fsync(fh.fileno())
+        _fault_injection_pause()
         os.replace(tmp_path, target)
     finally:
         if tmp_path.exists():
             tmp_path.unlink()
 
 
+def _fault_injection_pause() -> None:
+    """Tests only: ``CPXL_TEST_PAUSE_BEFORE_REPLACE=<seconds>`` holds a finished temporary file
+    before it replaces the target, so a test can kill the process mid-write for real."""
+    pause = os.environ.get("CPXL_TEST_PAUSE_BEFORE_REPLACE")
+    if pause:
+        import time
+
+        time.sleep(float(pause))
+
+
 def write_atomic(target: Path, writer: Callable[[Path], None]) -> Path:
-    """Call ``writer(tmp)`` to produce the file, then move it over ``target`` atomically."""
+    """Call ``writer(tmp)`` to produce the file, then move it over ``target`` atomically.
+
+    Temporary files left behind by an earlier, killed write of the same target are removed first.
+    """
+    target = Path(target)
+    for stale in target.parent.glob(f".{target.stem}.*{target.suffix}.tmp"):
+        stale.unlink(missing_ok=True)
     with atomic_path(target) as tmp:
         writer(tmp)
     return Path(target)

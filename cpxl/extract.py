@@ -73,6 +73,25 @@ def _form_rows(rows: list[list[Any]], s: SheetSchema) -> dict[str, int] | None:
     return found if len(found) >= max(2, len(s.fields) // 2) else None
 
 
+MAX_COLS = 60  # no cpxl sheet is wider; a sheet claiming more is read column-bounded
+
+
+def _rows_bounded(path: Path, name: str, max_rows: int) -> list[list[Any]]:
+    """Streaming read (openpyxl read-only) of the template area only, for sheets claiming a huge range."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:
+        ws = wb[name]
+        ws.reset_dimensions()
+        out = []
+        for row in ws.iter_rows(max_row=max_rows + FIRST_DATA_ROW, max_col=MAX_COLS, values_only=True):
+            out.append(["" if v is None else v for v in row])
+        return out
+    finally:
+        wb.close()
+
+
 def _rows_of(wb: CalamineWorkbook, name: str, max_rows: int) -> tuple[list[list[Any]], bool]:
     sheet = wb.get_sheet_by_name(name)
     if sheet.height <= max_rows + FIRST_DATA_ROW:
@@ -104,9 +123,16 @@ def read_stamp(wb: CalamineWorkbook) -> dict[str, str]:
     return {str(r[0]): str(r[1]) for r in rows if len(r) >= 2 and r[0] not in ("", None)}
 
 
-def extract(path: Path, years: Sequence[int] = (), max_rows: int = 100_000) -> Extraction:
-    """Typed records of every enterprise sheet, with all problems found (file names left for the caller)."""
+def extract(path: Path, years: Sequence[int] = (), max_rows: int = 100_000,
+            dimensions: dict[str, tuple[int, int]] | None = None) -> Extraction:
+    """Typed records of every enterprise sheet, with all problems found (file names left for the caller).
+
+    ``dimensions`` (from :func:`cpxl.sniff.sniff`) are the used ranges sheets claim; a sheet claiming
+    more rows or columns than a template can hold is read with a bounded streaming reader instead,
+    because the fast reader allocates the whole claimed range.
+    """
     ex = Extraction()
+    dimensions = dimensions or {}
     wb = CalamineWorkbook.from_path(str(path))
     ex.stamp = read_stamp(wb)
     if not ex.stamp:
@@ -118,9 +144,18 @@ def extract(path: Path, years: Sequence[int] = (), max_rows: int = 100_000) -> E
     names = [n for n in wb.sheet_names if n != STAMP_SHEET]
     used: set[str] = set()
     grids: dict[str, list[list[Any]]] = {}
+    bounded: set[str] = set()
 
     def grid(name: str) -> list[list[Any]]:
         if name not in grids:
+            n_rows, n_cols = dimensions.get(name, (0, 0))
+            if n_rows > max_rows + FIRST_DATA_ROW or n_cols > MAX_COLS:
+                ex.problems.append(Problem("sheet.huge_range", "warning",
+                                           f"工作表声明的使用区域异常巨大（{n_rows} 行 × {n_cols} 列），只读取了模板区域",
+                                           "清除模板区域以外单元格的内容和格式后重新保存", sheet=name))
+                grids[name] = _rows_bounded(path, name, max_rows)
+                bounded.add(name)
+                return grids[name]
             rows, truncated = _rows_of(wb, name, max_rows)
             grids[name] = rows
             if truncated:
@@ -152,7 +187,7 @@ def extract(path: Path, years: Sequence[int] = (), max_rows: int = 100_000) -> E
         ex.sheets[s.key] = sheet_name
         rows = grid(sheet_name)
         raws = _raw_rows(rows, s, sheet_name, ex)
-        for rng in _merged_in_data(wb, sheet_name, FIRST_DATA_ROW):
+        for rng in ([] if sheet_name in bounded else _merged_in_data(wb, sheet_name, FIRST_DATA_ROW)):
             ex.problems.append(Problem("cell.merged", "error", f"数据区域有合并单元格 {rng}", "取消合并单元格，在每个单元格中分别填写",
                                        sheet=sheet_name, cell=rng.split(":")[0]))
         read = [normalise(r, s, sheet=sheet_name) for r in raws]

@@ -81,9 +81,9 @@ class IngestResult:
         }
 
 
-def _extract_job(job: tuple[str, tuple[int, ...], int]) -> Extraction:
-    path, years, max_rows = job
-    return extract(Path(path), years, max_rows)
+def _extract_job(job: tuple[str, tuple[int, ...], int, dict]) -> Extraction:
+    path, years, max_rows, dims = job
+    return extract(Path(path), years, max_rows, dims)
 
 
 def _inbox_files(folder: AuditFolder) -> list[Path]:
@@ -105,6 +105,7 @@ def ingest(root: Path, files: list[Path] | None = None, settings: IngestSettings
     folder.archive.mkdir(parents=True, exist_ok=True)
     with Ledger(folder.ledger) as ledger:
         new: list[tuple[Path, str, int, Path, str, list[Problem]]] = []
+        dims: dict[str, dict] = {}
         for path in paths:
             if not path.exists():
                 result.files.append(FileResult(path.name, "unreadable", message="文件不存在"))
@@ -122,11 +123,12 @@ def ingest(root: Path, files: list[Path] | None = None, settings: IngestSettings
             stored = archive(path, folder.archive, digest)
             sn = sniff(path, settings.limits)
             new.append((path, digest, path.stat().st_size, stored, sn.kind, sn.problems))
+            dims[str(stored)] = sn.dimensions
         readable = [n for n in new if not any(p.severity == "error" for p in n[5])]
         jobs = {str(n[3]): n for n in readable}  # read the archived copy: the original stays untouched
         extractions: dict[str, Extraction] = {}
         failures: dict[str, str] = {}
-        for out in run_isolated(_extract_job, [(k, years, settings.limits.max_rows) for k in jobs],
+        for out in run_isolated(_extract_job, [(k, years, settings.limits.max_rows, dims.get(k, {})) for k in jobs],
                                 workers=settings.workers, timeout=settings.limits.seconds_per_file,
                                 mem_bytes=settings.limits.memory_per_worker):
             key = out.item[0]

@@ -25,6 +25,8 @@ class Outcome:
 
 
 def _worker(conn: Connection, fn: Callable[[Any], Any], mem_bytes: int | None) -> None:
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)  # a native reader's crash report is not the user's business; the parent reports it
     if mem_bytes:
         try:
             import resource

@@ -35,6 +35,7 @@ class Limits:
 class Sniffed:
     kind: str  # xlsx | xlsm | xls | unknown
     problems: list[Problem] = field(default_factory=list)
+    dimensions: dict[str, tuple[int, int]] = field(default_factory=dict)  # sheet -> (rows, cols) it claims
 
     @property
     def readable(self) -> bool:
@@ -123,4 +124,45 @@ def _sniff_zip(path: Path, limits: Limits) -> Sniffed:
                                     "请另存为不含宏的“Excel 工作簿（*.xlsx）”后报送"))
         if "xl/workbook.xml" not in names:
             return Sniffed("unknown", [_err("file.corrupt", "文件缺少工作簿主体，已损坏", "请重新保存后再报送")])
-    return Sniffed(kind, problems)
+        dims = _dimensions(zf)
+    return Sniffed(kind, problems, dims)
+
+
+_SHEET = re.compile(rb'<(?:\w+:)?sheet\b[^>]*?name="([^"]*)"[^>]*?r:id="([^"]*)"', re.S)
+_REL = re.compile(rb'<Relationship\b[^>]*?Id="([^"]*)"[^>]*?Target="([^"]*)"', re.S)
+_REL2 = re.compile(rb'<Relationship\b[^>]*?Target="([^"]*)"[^>]*?Id="([^"]*)"', re.S)
+_DIM = re.compile(rb'<(?:\w+:)?dimension\s+ref="[A-Z]*[0-9]*:?([A-Z]+)([0-9]+)"')
+
+
+def _col_index(letters: bytes) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + (ch - 64)
+    return n
+
+
+def _dimensions(zf: zipfile.ZipFile) -> dict[str, tuple[int, int]]:
+    """The used range each sheet claims in its <dimension> tag (cheap: first 4 KB of each sheet part)."""
+    import html
+
+    try:
+        wb = zf.read("xl/workbook.xml")
+        rels = zf.read("xl/_rels/workbook.xml.rels")
+    except KeyError:
+        return {}
+    targets = {i: t for i, t in _REL.findall(rels)} | {i: t for t, i in _REL2.findall(rels)}
+    out = {}
+    for name, rid in _SHEET.findall(wb):
+        target = targets.get(rid)
+        if not target:
+            continue
+        t = target.decode()
+        part = t.lstrip("/") if t.startswith("/") else "xl/" + t
+        try:
+            with zf.open(part) as fh:
+                m = _DIM.search(fh.read(4096))
+        except KeyError:
+            continue
+        if m:
+            out[html.unescape(name.decode("utf-8"))] = (int(m.group(2)), _col_index(m.group(1)))
+    return out
