@@ -7,6 +7,7 @@ kept. A crash mid-write leaves the previous master intact (temporary file + ``os
 
 from __future__ import annotations
 
+import zipfile
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from .atomic import write_atomic
 from .layout import FIRST_DATA_ROW, HEADER_ROW
 from .schema import SheetSchema
 from .xlsxwrite import BODY_FONT, BORDER, ListRegistry, cell_value, put, validation_for, write_sheet
+from .xmlsheet import replace_tables, sheet_parts
 
 
 def _all_schemas() -> dict[str, SheetSchema]:
@@ -79,16 +81,35 @@ def update_master(
 ) -> Path:
     """Replace the data rows of the given schema sheets (by schema key) and save atomically.
 
-    ``extra(wb)`` may add or rebuild sheets that are not schema tables (e.g. a coloured
-    matrix); it runs before the save, inside the same atomic write.
+    Table sheets already in the master are rewritten directly in the package (fast, see
+    ``xmlsheet``); form sheets, sheets the master lacks, and ``extra(wb)`` — which may add or
+    rebuild sheets that are not schema tables (e.g. a coloured matrix) — go through openpyxl.
+    Both happen inside one atomic write.
     """
     schemas = _all_schemas()
     unknown = set(rows_by_key) - set(schemas)
     if unknown:
         raise KeyError(f"unknown master sheets: {sorted(unknown)}")
-    wb = openpyxl.load_workbook(master)
-    for key, rows in rows_by_key.items():
-        _replace_rows(wb, schemas[key], rows)
-    if extra is not None:
-        extra(wb)
-    return write_atomic(master, lambda p: wb.save(p))
+    with zipfile.ZipFile(master) as zf:
+        present = set(sheet_parts(zf))
+    fast = {k: v for k, v in rows_by_key.items() if not schemas[k].is_form and schemas[k].sheet in present}
+    slow = {k: v for k, v in rows_by_key.items() if k not in fast}
+
+    def writer(tmp: Path) -> None:
+        src = master
+        if slow or extra is not None:
+            wb = openpyxl.load_workbook(master)
+            for key, rows in slow.items():
+                _replace_rows(wb, schemas[key], rows)
+            if extra is not None:
+                extra(wb)
+            mid = tmp.with_name(tmp.name + ".stage")
+            wb.save(mid)
+            src = mid
+        try:
+            replace_tables(src, tmp, {schemas[k].sheet: (schemas[k], rows) for k, rows in fast.items()})
+        finally:
+            if src != master:
+                Path(src).unlink(missing_ok=True)
+
+    return write_atomic(master, writer)

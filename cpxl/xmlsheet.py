@@ -1,0 +1,146 @@
+"""Fast replacement of a table sheet's data rows, directly in the .xlsx package.
+
+openpyxl needs minutes to load, restyle and save a master workbook holding the consolidated
+data of a thousand enterprises. The master's table sheets are cpxl's own, written in a known
+shape, so their data rows can be regenerated as XML while everything else in the package —
+other sheets, styles, validation, comments — is copied unchanged. Cells are written as
+numbers or inline strings: a text value can never become a formula.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import re
+import zipfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from openpyxl.utils import get_column_letter
+
+from .layout import FIRST_DATA_ROW, HEADER_ROW
+from .schema import SheetSchema
+
+_SHEET = re.compile(r'<(?:\w+:)?sheet\b[^>]*?name="([^"]*)"[^>]*?r:id="([^"]*)"', re.S)
+_REL = re.compile(r'<Relationship\b([^>]*)/?>', re.S)
+_ATTR = re.compile(r'(\w+)="([^"]*)"')
+_ROW = re.compile(r'<row r="(\d+)"[^>]*?(?:/>|>.*?</row>)', re.S)
+_CELL_STYLE = re.compile(r'<c r="([A-Z]+)\d+"(?:[^>]*?\bs="(\d+)")?')
+_SQREF = re.compile(r'sqref="([^"]*)"')
+_INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+EPOCH = dt.date(1899, 12, 30)
+
+
+def sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name → its part name in the package."""
+    wb = zf.read("xl/workbook.xml").decode("utf-8")
+    rels = zf.read("xl/_rels/workbook.xml.rels").decode("utf-8")
+    targets = {}
+    for m in _REL.finditer(rels):
+        attrs = dict(_ATTR.findall(m.group(1)))
+        if "Id" in attrs and "Target" in attrs:
+            targets[attrs["Id"]] = attrs["Target"]
+    out = {}
+    for name, rid in _SHEET.findall(wb):
+        t = targets.get(rid, "")
+        if t:
+            out[html.unescape(name)] = t.lstrip("/") if t.startswith("/") else "xl/" + t
+    return out
+
+
+def _text(v: str) -> str:
+    v = _INVALID_XML.sub("", v)
+    esc = v.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    space = ' xml:space="preserve"' if v != v.strip() else ""
+    return f"<is><t{space}>{esc}</t></is>"
+
+
+def _cell(ref: str, style: str | None, value: Any, is_date: bool) -> str:
+    s = f' s="{style}"' if style else ""
+    if isinstance(value, bool):
+        return f'<c r="{ref}"{s} t="b"><v>{int(value)}</v></c>'
+    if isinstance(value, (int, float)):
+        return f'<c r="{ref}"{s}><v>{value!r}</v></c>' if isinstance(value, float) else f'<c r="{ref}"{s}><v>{value}</v></c>'
+    if is_date and isinstance(value, str):
+        try:
+            serial = (dt.date.fromisoformat(value) - EPOCH).days
+            return f'<c r="{ref}"{s}><v>{serial}</v></c>'
+        except ValueError:
+            pass
+    if isinstance(value, dt.date):
+        return f'<c r="{ref}"{s}><v>{(value - EPOCH).days}</v></c>'
+    return f'<c r="{ref}"{s} t="inlineStr">{_text(str(value))}</c>'
+
+
+def _rewrite(xml: str, s: SheetSchema, rows: Sequence[Mapping[str, Any]]) -> str:
+    start = xml.index("<sheetData")
+    open_end = xml.index(">", start) + 1
+    if xml[open_end - 2] == "/":  # <sheetData/>
+        body, close = "", open_end
+        head = xml[:start] + "<sheetData>"
+    else:
+        close = xml.index("</sheetData>", open_end)
+        body = xml[open_end:close]
+        head = xml[:open_end]
+        close += len("</sheetData>")
+    kept, styles, old_last = [], {}, HEADER_ROW
+    for m in _ROW.finditer(body):
+        r = int(m.group(1))
+        old_last = max(old_last, r)
+        if r < FIRST_DATA_ROW:
+            kept.append(m.group(0))
+        elif not styles:
+            styles = {col: st for col, st in _CELL_STYLE.findall(m.group(0))}
+    cols = [(get_column_letter(j), f.name, f.is_date) for j, f in enumerate(s.fields, start=1)]
+    out = kept
+    for i, row in enumerate(rows):
+        r = FIRST_DATA_ROW + i
+        cells = []
+        for letter, name, is_date in cols:
+            v = row.get(name)
+            if v is None or v == "":
+                continue
+            cells.append(_cell(f"{letter}{r}", styles.get(letter), v, is_date))
+        out.append(f'<row r="{r}">{"".join(cells)}</row>')
+    last = max(FIRST_DATA_ROW + len(rows) - 1 + 20, old_last)
+    # empty styled rows after the data keep the look of the sheet for typing below
+    for r in range(FIRST_DATA_ROW + len(rows), last + 1):
+        cells = "".join(f'<c r="{letter}{r}" s="{styles[letter]}"/>' for letter, _, _ in cols if styles.get(letter))
+        out.append(f'<row r="{r}">{cells}</row>')
+    tail = xml[close:]
+    end_col = get_column_letter(len(s.fields))
+
+    def extend(m: re.Match) -> str:
+        parts = []
+        for rng in m.group(1).split():
+            if ":" in rng:
+                a, b = rng.split(":")
+                col = re.match(r"[A-Z]+", b).group(0)
+                row0 = int(re.search(r"\d+", a).group(0))
+                if row0 >= FIRST_DATA_ROW:
+                    rng = f"{a}:{col}{last}"
+            parts.append(rng)
+        return f'sqref="{" ".join(parts)}"'
+
+    tail = _SQREF.sub(extend, tail)
+    tail = re.sub(r'<autoFilter ref="[^"]*"', f'<autoFilter ref="A{HEADER_ROW}:{end_col}{last}"', tail)
+    head = re.sub(r'<dimension ref="[^"]*"/>', f'<dimension ref="A1:{end_col}{last}"/>', head)
+    return head + "".join(out) + "</sheetData>" + tail
+
+
+def replace_tables(src: Path, dst: Path, tables: Mapping[str, tuple[SheetSchema, Sequence[Mapping[str, Any]]]]) -> None:
+    """Copy package ``src`` to ``dst`` with the data rows of the named table sheets replaced."""
+    with zipfile.ZipFile(src) as zin:
+        parts = sheet_parts(zin)
+        todo = {parts[name]: spec for name, spec in tables.items()}
+        missing = set(tables) - set(parts)
+        if missing:
+            raise KeyError(f"sheets not in workbook: {sorted(missing)}")
+        with zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as zout:
+            for item in zin.infolist():
+                data = zin.read(item.filename)
+                if item.filename in todo:
+                    s, rows = todo[item.filename]
+                    data = _rewrite(data.decode("utf-8"), s, rows).encode("utf-8")
+                zout.writestr(item, data)
