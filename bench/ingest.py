@@ -129,11 +129,11 @@ def measure_floor(folder: Path) -> dict:
     return {"seconds": time.perf_counter() - t, "files": len(files), "cells": cells}
 
 
-def measure_cpxl(folder: Path, workers: int) -> dict:
+def measure_cpxl(folder: Path, workers: int, feedback: bool) -> dict:
     from cpxl.ingest import IngestSettings, ingest
 
     t = time.perf_counter()
-    res = ingest(folder, settings=IngestSettings(workers=workers))
+    res = ingest(folder, settings=IngestSettings(workers=workers, feedback=feedback))
     return {"seconds": time.perf_counter() - t, "files": len(res.files),
             "counts": {k: res.count(k) for k in ("accepted", "rejected", "unreadable", "duplicate")},
             "problems": len(res.problems)}
@@ -166,7 +166,9 @@ def measure_naive(folder: Path, limit: int) -> dict:
 
 
 def _child(kind: str, folder: str, arg: int) -> None:
-    fn = {"floor": lambda: measure_floor(Path(folder)), "cpxl": lambda: measure_cpxl(Path(folder), arg),
+    fn = {"floor": lambda: measure_floor(Path(folder)),
+          "cpxl": lambda: measure_cpxl(Path(folder), arg % 100, False),
+          "cpxl+feedback": lambda: measure_cpxl(Path(folder), arg % 100, True),
           "naive": lambda: measure_naive(Path(folder), arg)}[kind]
     out = fn()
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -200,14 +202,20 @@ def main() -> None:
         floor = run("floor", big)
         naive = run("naive", big, min(a.naive_n, a.n))
         cpxl1 = run("cpxl", small, a.workers)
-        shutil.rmtree(big / "归档", ignore_errors=True)
         cpxl = run("cpxl", big, a.workers)
+        for d in ("归档", "反馈"):
+            shutil.rmtree(big / d, ignore_errors=True)
+        (big / "ledger.sqlite").unlink()
+        cpxl_fb = run("cpxl+feedback", big, a.workers)
         per = lambda m: m["seconds"] / m["files"]  # noqa: E731
         print(f"\n{'measure':38s} {'files':>6s} {'seconds':>9s} {'ms/file':>8s} {'peak MB':>8s}")
         for label, m in (("floor: python-calamine read only", floor), ("naive: pandas(openpyxl)+jsonschema", naive),
-                         (f"cpxl ingest N/4 ({a.workers} workers)", cpxl1), (f"cpxl ingest N ({a.workers} workers)", cpxl)):
+                         (f"cpxl ingest N/4 ({a.workers} workers)", cpxl1), (f"cpxl ingest N ({a.workers} workers)", cpxl),
+                         ("cpxl ingest N + feedback copies", cpxl_fb)):
             print(f"{label:38s} {m['files']:6d} {m['seconds']:9.2f} {1000 * per(m):8.1f} {m['peak_mb']:8.1f}")
         print(f"\ncpxl / floor (per file)          = {per(cpxl) / per(floor):.2f}  (goal ≤ 2)")
+        print(f"cpxl+feedback / floor (per file) = {per(cpxl_fb) / per(floor):.2f}  "
+              f"(annotated copies of the {cpxl_fb['counts']['rejected']} rejected and warned files, openpyxl)")
         print(f"naive / cpxl (per file)          = {per(naive) / per(cpxl):.1f}  (goal ≥ 10)")
         print(f"cpxl peak memory N vs N/4        = {cpxl['peak_mb']:.0f} MB vs {cpxl1['peak_mb']:.0f} MB")
         print(f"cpxl outcomes: {cpxl['counts']}, problems: {cpxl['problems']}")

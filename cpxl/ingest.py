@@ -27,7 +27,7 @@ from .masterio import update_master
 from .plausibility import PlausibilitySettings, intensities, peer_outliers
 from .problems import Problem
 from .project import AuditFolder, safe_filename
-from .sniff import Limits, sniff
+from .sniff import Limits, Sniffed, sniff
 from .xlsxread import read_records
 
 REPORT_NAME = "校验报告.xlsx"
@@ -81,9 +81,19 @@ class IngestResult:
         }
 
 
-def _extract_job(job: tuple[str, tuple[int, ...], int, dict]) -> Extraction:
-    path, years, max_rows, dims = job
-    return extract(Path(path), years, max_rows, dims)
+def _read_job(job: tuple[str, tuple[int, ...], Limits]) -> tuple[Sniffed, Extraction | None]:
+    """Everything done to one untrusted file, inside an isolated worker: sniff, then read and validate."""
+    path, years, limits = job
+    sn = sniff(Path(path), limits)
+    if not sn.readable:
+        return sn, None
+    return sn, extract(Path(path), years, limits.max_rows, sn.dimensions)
+
+
+def _annotate_job(job: tuple[str, str, list[Problem], str]) -> str:
+    src, out, problems, name = job
+    annotate(Path(src), Path(out), problems, name)
+    return out
 
 
 def _inbox_files(folder: AuditFolder) -> list[Path]:
@@ -104,8 +114,7 @@ def ingest(root: Path, files: list[Path] | None = None, settings: IngestSettings
     result = IngestResult()
     folder.archive.mkdir(parents=True, exist_ok=True)
     with Ledger(folder.ledger) as ledger:
-        new: list[tuple[Path, str, int, Path, str, list[Problem]]] = []
-        dims: dict[str, dict] = {}
+        new: list[tuple[Path, str, int, Path]] = []
         for path in paths:
             if not path.exists():
                 result.files.append(FileResult(path.name, "unreadable", message="文件不存在"))
@@ -121,19 +130,19 @@ def ingest(root: Path, files: list[Path] | None = None, settings: IngestSettings
                 result.files.append(FileResult(path.name, "duplicate", message="与本批另一文件内容相同"))
                 continue
             stored = archive(path, folder.archive, digest)
-            sn = sniff(path, settings.limits)
-            new.append((path, digest, path.stat().st_size, stored, sn.kind, sn.problems))
-            dims[str(stored)] = sn.dimensions
-        readable = [n for n in new if not any(p.severity == "error" for p in n[5])]
-        jobs = {str(n[3]): n for n in readable}  # read the archived copy: the original stays untouched
+            new.append((path, digest, path.stat().st_size, stored))
+        jobs = {str(n[3]): n for n in new}  # read the archived copy: the original stays untouched
+        sniffed: dict[str, Sniffed] = {}
         extractions: dict[str, Extraction] = {}
         failures: dict[str, str] = {}
-        for out in run_isolated(_extract_job, [(k, years, settings.limits.max_rows, dims.get(k, {})) for k in jobs],
+        for out in run_isolated(_read_job, [(k, years, settings.limits) for k in jobs],
                                 workers=settings.workers, timeout=settings.limits.seconds_per_file,
                                 mem_bytes=settings.limits.memory_per_worker):
             key = out.item[0]
             if out.ok:
-                extractions[key] = out.value
+                sniffed[key] = out.value[0]
+                if out.value[1] is not None:
+                    extractions[key] = out.value[1]
             else:
                 failures[key] = out.error
         # plausibility across enterprises: this batch against the current accepted data
@@ -149,9 +158,13 @@ def ingest(root: Path, files: list[Path] | None = None, settings: IngestSettings
         for p in peer:
             if p.enterprise in batch:
                 peer_by_ent.setdefault(p.enterprise, []).append(p)
-        for path, digest, size, stored, kind, sniff_problems in new:
+        feedback_jobs: list[tuple[str, str, list[Problem], str]] = []
+        by_out: dict[str, FileResult] = {}
+        for path, digest, size, stored in new:
             key = str(stored)
-            problems = list(sniff_problems)
+            sn = sniffed.get(key)
+            kind = sn.kind if sn else "unknown"
+            problems = list(sn.problems) if sn else []
             ex = extractions.get(key)
             if key in failures:
                 msg = FAILURES.get(failures[key].split(":")[0], "读取失败：" + failures[key].splitlines()[0][:200])
@@ -181,11 +194,16 @@ def ingest(root: Path, files: list[Path] | None = None, settings: IngestSettings
             result.problems += problems
             if settings.feedback and ex is not None and (fr.errors or fr.warnings) and kind in ("xlsx", "xlsm"):
                 out = folder.feedback / f"{safe_filename(Path(path.name).stem)}_反馈.xlsx"
-                try:
-                    annotate(stored, out, problems, name)
-                    fr.feedback = str(out)
-                except Exception as exc:  # noqa: BLE001 - feedback is a courtesy; the ledger already holds all
-                    fr.message += f"（反馈副本未生成：{exc}）"
+                feedback_jobs.append((str(stored), str(out), problems, name))
+                by_out[str(out)] = fr
+        # annotated copies, in the isolated workers too (openpyxl is the slow part of a batch)
+        for o in run_isolated(_annotate_job, feedback_jobs, workers=settings.workers,
+                              timeout=settings.limits.seconds_per_file, mem_bytes=settings.limits.memory_per_worker):
+            fr = by_out[o.item[1]]
+            if o.ok:
+                fr.feedback = o.item[1]
+            else:  # feedback is a courtesy; the ledger and the report already hold every problem
+                fr.message += f"（反馈副本未生成：{o.error.splitlines()[0][:100]}）"
         accepted = ledger.current_accepted()
         subs = [s.__dict__ for s in ledger.all()]
     _consolidate(master, accepted)

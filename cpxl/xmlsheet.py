@@ -137,7 +137,7 @@ def replace_tables(src: Path, dst: Path, tables: Mapping[str, tuple[SheetSchema,
         missing = set(tables) - set(parts)
         if missing:
             raise KeyError(f"sheets not in workbook: {sorted(missing)}")
-        with zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as zout:
+        with zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zout:
             for item in zin.infolist():
                 data = zin.read(item.filename)
                 if item.filename in todo:
