@@ -23,6 +23,7 @@ from openpyxl.workbook.protection import WorkbookProtection
 from . import __version__, schema
 from .atomic import write_atomic
 from .indicator_sheet import reported_rows
+from .isolate import run_isolated
 from .layout import SheetLayout
 from .project import AuditFolder, safe_filename
 from .selfcheck import SELF_CHECK_SHEET, checks_for, write_self_check
@@ -213,8 +214,19 @@ def make_templates(root: Path, indicator_rows: Sequence[Mapping[str, Any]] | Non
         raise ValueError("审核总表“企业名单”中没有企业（需填写企业名称和统一社会信用代码）。")
     rows = indicator_rows if indicator_rows is not None else reported_rows(indicators)
     folder.templates.mkdir(parents=True, exist_ok=True)
-    out = []
-    for e in enterprises:
-        wb, _, _ = build_template(audit, e, rows)
-        out.append(write_atomic(folder.templates / template_filename(e), lambda p, wb=wb: wb.save(p)))
+    jobs = [(audit, e, list(rows), str(folder.templates / template_filename(e))) for e in enterprises]
+    if len(jobs) < 4:
+        return [Path(_template_job(j)) for j in jobs]
+    done: dict[str, Path] = {}
+    for o in run_isolated(_template_job, jobs, timeout=300):
+        if not o.ok:
+            raise RuntimeError(f"生成 {o.item[1].get('name')} 的模板失败：{o.error.splitlines()[0]}")
+        done[o.value] = Path(o.value)
+    return [done[j[3]] for j in jobs]
+
+
+def _template_job(job: tuple[Mapping[str, Any], Mapping[str, Any], list, str]) -> str:
+    audit, enterprise, rows, out = job
+    wb, _, _ = build_template(audit, enterprise, rows)
+    write_atomic(Path(out), lambda p: wb.save(p))
     return out
