@@ -133,6 +133,7 @@ def ingest(root: Path, files: list[Path] | None = None, settings: IngestSettings
             new.append((path, digest, path.stat().st_size, stored))
         jobs = {str(n[3]): n for n in new}  # read the archived copy: the original stays untouched
         sniffed: dict[str, Sniffed] = {}
+        items: list = []
         extractions: dict[str, Extraction] = {}
         failures: dict[str, str] = {}
         for out in run_isolated(_read_job, [(k, years, settings.limits) for k in jobs],
@@ -141,17 +142,22 @@ def ingest(root: Path, files: list[Path] | None = None, settings: IngestSettings
             key = out.item[0]
             if out.ok:
                 sniffed[key] = out.value[0]
-                if out.value[1] is not None:
-                    extractions[key] = out.value[1]
+                ex = out.value[1]
+                if ex is not None:
+                    # stage the records in the ledger now and keep only what the batch needs: memory stays flat
+                    items += intensities(ex.enterprise_uscc, jobs[key][0].name, ex.records, ex.sheets)
+                    ledger.stage_records(jobs[key][1], _clean(ex.records))
+                    ex.records = {}
+                    extractions[key] = ex
             else:
                 failures[key] = out.error
         # plausibility across enterprises: this batch against the current accepted data
-        current = ledger.current_accepted()
-        items = []
-        for sub, recs in current:
-            items += intensities(sub.enterprise_uscc, sub.filename, recs, {})
-        for key, ex in extractions.items():
-            items += intensities(ex.enterprise_uscc, jobs[key][0].name, ex.records, ex.sheets)
+        batch_ents = {ex.enterprise_uscc for ex in extractions.values()}
+        for sub in ledger.current_accepted():
+            if sub.enterprise_uscc not in batch_ents:
+                recs = {k: ledger.records(sub.sha256, k) for k in ("ent_products", "ent_energy", "ent_water",
+                                                                     "ent_materials")}
+                items += intensities(sub.enterprise_uscc, sub.filename, recs, {})
         peer = peer_outliers(items, settings.plausibility)
         batch = {ex.enterprise_uscc for ex in extractions.values()}
         peer_by_ent: dict[str, list[Problem]] = {}
@@ -186,7 +192,7 @@ def ingest(root: Path, files: list[Path] | None = None, settings: IngestSettings
                 outcome = "accepted"
             ledger.record(digest=digest, size=size, filename=path.name, archived=stored, kind=kind, outcome=outcome,
                           enterprise_uscc=uscc, enterprise_name=name, stamp=ex.stamp if ex else {},
-                          problems=problems, records=_clean(ex.records) if ex else None)
+                          problems=problems)
             fr = FileResult(path.name, outcome, uscc, name, *(sum(p.severity == s for p in problems)
                                                             for s in ("error", "warning", "info")), archived=str(stored))
             fr.message = _summary(fr)
@@ -204,10 +210,9 @@ def ingest(root: Path, files: list[Path] | None = None, settings: IngestSettings
                 fr.feedback = o.item[1]
             else:  # feedback is a courtesy; the ledger and the report already hold every problem
                 fr.message += f"（反馈副本未生成：{o.error.splitlines()[0][:100]}）"
-        accepted = ledger.current_accepted()
         subs = [s.__dict__ for s in ledger.all()]
-    _consolidate(master, accepted)
-    result.consolidated_enterprises = len(accepted)
+        result.consolidated_enterprises = len(ledger.current_accepted())
+        _consolidate(master, ledger)
     folder.outputs.mkdir(parents=True, exist_ok=True)
     result.report = str(write_report(folder.outputs / REPORT_NAME, result.problems, subs))
     return result
@@ -236,16 +241,9 @@ def _clean(records: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str,
     return out
 
 
-def _consolidate(master: Path, accepted: list) -> None:
-    rows_by_key: dict[str, list[dict[str, Any]]] = {s.key: [] for s in schema.consolidated_schemas()}
-    for sub, records in accepted:
-        for key, rows in records.items():
-            target = "all_" + key
-            if target not in rows_by_key:
-                continue
-            for r in rows:
-                rec = {k: v for k, v in r.items() if not k.startswith("_")}
-                rows_by_key[target].append({"ent_uscc": sub.enterprise_uscc, "ent_name": sub.enterprise_name, **rec})
+def _consolidate(master: Path, ledger: Ledger) -> None:
+    """Rebuild every consolidated sheet of the master from the ledger (rows streamed sheet by sheet)."""
+    rows_by_key = {s.key: (lambda k=s.key[len("all_"):]: ledger.consolidated(k)) for s in schema.consolidated_schemas()}
     update_master(master, rows_by_key)
 
 

@@ -15,6 +15,7 @@ import os
 import shutil
 import sqlite3
 import stat
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,14 +38,19 @@ CREATE TABLE IF NOT EXISTS submissions (
     outcome TEXT NOT NULL,          -- accepted | rejected | unreadable
     errors INTEGER NOT NULL DEFAULT 0,
     warnings INTEGER NOT NULL DEFAULT 0,
-    infos INTEGER NOT NULL DEFAULT 0,
-    records TEXT                    -- JSON: schema key -> list of records (accepted or not)
+    infos INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS problems (
     submission_id INTEGER NOT NULL REFERENCES submissions(id),
     severity TEXT, rule TEXT, sheet TEXT, cell TEXT, field TEXT, value TEXT, message TEXT, fix TEXT
 );
 CREATE INDEX IF NOT EXISTS problems_by_submission ON problems(submission_id);
+CREATE TABLE IF NOT EXISTS records (
+    sha256 TEXT NOT NULL,
+    key TEXT NOT NULL,              -- schema key, e.g. ent_energy
+    json TEXT NOT NULL,             -- the file's records of that sheet
+    PRIMARY KEY (sha256, key)
+);
 """
 
 
@@ -108,20 +114,19 @@ class Ledger:
         return Submission(*row) if row else None
 
     def record(self, *, digest: str, size: int, filename: str, archived: Path, kind: str, outcome: str,
-               enterprise_uscc: str, enterprise_name: str, stamp: dict[str, str], problems: list[Problem],
-               records: dict[str, list[dict[str, Any]]] | None) -> int:
+               enterprise_uscc: str, enterprise_name: str, stamp: dict[str, str], problems: list[Problem]) -> int:
+        """The submission row and its problems, in one transaction (its records were staged before)."""
         counts = {s: sum(p.severity == s for p in problems) for s in ("error", "warning", "info")}
         received = dt.datetime.now().isoformat(timespec="microseconds")
         self.db.execute("BEGIN IMMEDIATE")
         try:
             cur = self.db.execute(
                 "INSERT INTO submissions (sha256, size, filename, received, archived, enterprise_uscc, enterprise_name,"
-                " audit_id, template_version, kind, outcome, errors, warnings, infos, records)"
-                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                " audit_id, template_version, kind, outcome, errors, warnings, infos)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (digest, size, filename, received, str(archived), enterprise_uscc, enterprise_name,
                  stamp.get("audit_id", ""), stamp.get("template_version", ""), kind, outcome, counts["error"],
-                 counts["warning"], counts["info"],
-                 json.dumps(records, ensure_ascii=False, default=str) if records is not None else None))
+                 counts["warning"], counts["info"]))
             sid = int(cur.lastrowid)
             self.db.executemany(
                 "INSERT INTO problems VALUES (?,?,?,?,?,?,?,?,?)",
@@ -133,16 +138,38 @@ class Ledger:
             raise
         return sid
 
-    def current_accepted(self) -> list[tuple[Submission, dict[str, list[dict[str, Any]]]]]:
-        """The newest accepted submission of each enterprise, with its records."""
+    def stage_records(self, digest: str, records: dict[str, list[dict[str, Any]]]) -> None:
+        """Store a file's extracted records (before its outcome is known), one row per sheet."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            self.db.executemany("INSERT OR REPLACE INTO records VALUES (?,?,?)",
+                                [(digest, k, json.dumps(v, ensure_ascii=False, default=str)) for k, v in records.items()])
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+
+    def current_accepted(self) -> list[Submission]:
+        """The newest accepted submission of each enterprise (later ones supersede earlier ones)."""
         rows = self.db.execute(
             "SELECT id, sha256, filename, received, enterprise_uscc, enterprise_name, outcome, errors, warnings, infos,"
-            " archived, records FROM submissions WHERE outcome='accepted' ORDER BY received, id").fetchall()
-        latest: dict[str, tuple[Submission, dict]] = {}
+            " archived FROM submissions WHERE outcome='accepted' ORDER BY received, id").fetchall()
+        latest: dict[str, Submission] = {}
         for r in rows:
-            sub = Submission(*r[:11])
-            latest[sub.enterprise_uscc] = (sub, json.loads(r[11]) if r[11] else {})
-        return sorted(latest.values(), key=lambda t: t[0].enterprise_uscc)
+            sub = Submission(*r)
+            latest[sub.enterprise_uscc] = sub
+        return sorted(latest.values(), key=lambda s: s.enterprise_uscc)
+
+    def records(self, digest: str, key: str) -> list[dict[str, Any]]:
+        row = self.db.execute("SELECT json FROM records WHERE sha256=? AND key=?", (digest, key)).fetchone()
+        return json.loads(row[0]) if row else []
+
+    def consolidated(self, key: str) -> Iterator[dict[str, Any]]:
+        """Rows of one sheet over the current accepted submissions, keyed by enterprise (streamed)."""
+        for sub in self.current_accepted():
+            for r in self.records(sub.sha256, key):
+                yield {"ent_uscc": sub.enterprise_uscc, "ent_name": sub.enterprise_name,
+                       **{k: v for k, v in r.items() if not k.startswith("_")}}
 
     def all(self) -> list[Submission]:
         rows = self.db.execute(

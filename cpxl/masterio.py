@@ -22,7 +22,7 @@ from .atomic import write_atomic
 from .layout import FIRST_DATA_ROW, HEADER_ROW
 from .schema import SheetSchema
 from .xlsxwrite import BODY_FONT, BORDER, ListRegistry, cell_value, put, validation_for, write_sheet
-from .xmlsheet import replace_tables, sheet_parts
+from .xmlsheet import Rows, replace_tables, sheet_parts
 
 
 def _all_schemas() -> dict[str, SheetSchema]:
@@ -76,7 +76,7 @@ def _replace_rows(wb: Workbook, s: SheetSchema, rows: Sequence[Mapping[str, Any]
 
 def update_master(
     master: Path,
-    rows_by_key: Mapping[str, Sequence[Mapping[str, Any]]],
+    rows_by_key: Mapping[str, Rows],
     extra: Callable[[Workbook], None] | None = None,
 ) -> Path:
     """Replace the data rows of the given schema sheets (by schema key) and save atomically.
@@ -100,7 +100,7 @@ def update_master(
         if slow or extra is not None:
             wb = openpyxl.load_workbook(master)
             for key, rows in slow.items():
-                _replace_rows(wb, schemas[key], rows)
+                _replace_rows(wb, schemas[key], list(rows() if callable(rows) else rows))
             if extra is not None:
                 extra(wb)
             mid = tmp.with_name(tmp.name + ".stage")

@@ -13,7 +13,7 @@ import datetime as dt
 import html
 import re
 import zipfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -73,7 +73,7 @@ def _cell(ref: str, style: str | None, value: Any, is_date: bool) -> str:
     return f'<c r="{ref}"{s} t="inlineStr">{_text(str(value))}</c>'
 
 
-def _rewrite(xml: str, s: SheetSchema, rows: Sequence[Mapping[str, Any]]) -> str:
+def _rewrite(xml: str, s: SheetSchema, rows: Iterable[Mapping[str, Any]]) -> str:
     start = xml.index("<sheetData")
     open_end = xml.index(">", start) + 1
     if xml[open_end - 2] == "/":  # <sheetData/>
@@ -94,7 +94,9 @@ def _rewrite(xml: str, s: SheetSchema, rows: Sequence[Mapping[str, Any]]) -> str
             styles = {col: st for col, st in _CELL_STYLE.findall(m.group(0))}
     cols = [(get_column_letter(j), f.name, f.is_date) for j, f in enumerate(s.fields, start=1)]
     out = kept
+    n = 0
     for i, row in enumerate(rows):
+        n = i + 1
         r = FIRST_DATA_ROW + i
         cells = []
         for letter, name, is_date in cols:
@@ -103,9 +105,9 @@ def _rewrite(xml: str, s: SheetSchema, rows: Sequence[Mapping[str, Any]]) -> str
                 continue
             cells.append(_cell(f"{letter}{r}", styles.get(letter), v, is_date))
         out.append(f'<row r="{r}">{"".join(cells)}</row>')
-    last = max(FIRST_DATA_ROW + len(rows) - 1 + 20, old_last)
+    last = max(FIRST_DATA_ROW + n - 1 + 20, old_last)
     # empty styled rows after the data keep the look of the sheet for typing below
-    for r in range(FIRST_DATA_ROW + len(rows), last + 1):
+    for r in range(FIRST_DATA_ROW + n, last + 1):
         cells = "".join(f'<c r="{letter}{r}" s="{styles[letter]}"/>' for letter, _, _ in cols if styles.get(letter))
         out.append(f'<row r="{r}">{cells}</row>')
     tail = xml[close:]
@@ -129,8 +131,14 @@ def _rewrite(xml: str, s: SheetSchema, rows: Sequence[Mapping[str, Any]]) -> str
     return head + "".join(out) + "</sheetData>" + tail
 
 
-def replace_tables(src: Path, dst: Path, tables: Mapping[str, tuple[SheetSchema, Sequence[Mapping[str, Any]]]]) -> None:
-    """Copy package ``src`` to ``dst`` with the data rows of the named table sheets replaced."""
+Rows = Iterable[Mapping[str, Any]] | Callable[[], Iterable[Mapping[str, Any]]]
+
+
+def replace_tables(src: Path, dst: Path, tables: Mapping[str, tuple[SheetSchema, Rows]]) -> None:
+    """Copy package ``src`` to ``dst`` with the data rows of the named table sheets replaced.
+
+    Rows may be given as a callable producing them, so that one sheet's rows at a time are in memory.
+    """
     with zipfile.ZipFile(src) as zin:
         parts = sheet_parts(zin)
         todo = {parts[name]: spec for name, spec in tables.items()}
@@ -142,5 +150,6 @@ def replace_tables(src: Path, dst: Path, tables: Mapping[str, tuple[SheetSchema,
                 data = zin.read(item.filename)
                 if item.filename in todo:
                     s, rows = todo[item.filename]
+                    rows = rows() if callable(rows) else rows
                     data = _rewrite(data.decode("utf-8"), s, rows).encode("utf-8")
                 zout.writestr(item, data)
