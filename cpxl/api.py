@@ -9,14 +9,15 @@ from typing import Any
 from . import schema
 from .ingest import IngestResult, IngestSettings, ingest
 from .master import init_audit
+from .plan import PlanResult, plan
 from .problems import Problem
 from .project import AuditFolder
 from .templates import make_templates
 from .validate import validate_rows
 from .xlsxread import grid, normalise, open_workbook, raw_rows
 
-__all__ = ["init_audit", "make_templates", "check", "ingest", "run_demo", "CheckResult", "IngestResult",
-           "IngestSettings"]
+__all__ = ["init_audit", "make_templates", "check", "ingest", "plan", "run_demo", "CheckResult", "IngestResult",
+           "IngestSettings", "PlanResult"]
 
 
 @dataclass

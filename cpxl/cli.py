@@ -143,6 +143,18 @@ def ingest(
 
 
 @app.command()
+def plan(
+    folder: Path = typer.Argument(..., help="审核文件夹"),
+    today: str = typer.Option("", "--today", help="跟踪日期（默认今天），如 2026-11-24"),
+    as_json: bool = JsonOpt,
+) -> None:
+    """设置审核目标，生成、筛选和评估清洁生产方案，跟踪方案实施（5.3.1–5.3.2）。"""
+    from .plan_cli import plan_command
+
+    plan_command(folder, as_json, today or None)
+
+
+@app.command()
 def systems(as_json: bool = JsonOpt) -> None:
     """列出内置的清洁生产评价指标体系。"""
     from .indicators import list_systems

@@ -95,7 +95,7 @@ class Ledger:
         self.path = Path(path)
         self.db = sqlite3.connect(self.path, isolation_level=None)  # explicit transactions
         self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=FULL")
+        self.db.execute("PRAGMA synchronous=NORMAL")  # WAL+NORMAL: consistent after any crash
         self.db.executescript(SCHEMA_SQL)
 
     def close(self) -> None:
