@@ -84,5 +84,9 @@ def run_demo(root: Path, n: int = 28, year: int = 2025, mistakes: bool = True) -
     res = ingest(folder.root)
     steps["企业报送校验"] = (f"接受 {res.count('accepted')} 份，退回修改 {res.count('rejected')} 份，"
                        f"无法读取 {res.count('unreadable')} 份；校验报告 {res.report}")
+    from .addin import build as build_addin
+
+    addin = build_addin(folder.root / "cpxl.xlam")
+    steps["Excel 加载项"] = f"{addin}（Windows/macOS 上运行 cpxl addin install 安装）"
     return {"folder": str(folder.root), "master": str(folder.master), "templates": [str(p) for p in templates],
             "returned": [str(p) for p in returned], "mistakes": notes, "steps": steps}

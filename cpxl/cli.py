@@ -181,6 +181,11 @@ def demo(folder: Path = typer.Argument(Path("demo-audit"), help="演示审核文
         console.print(f"  {k}：{v}")
 
 
+from .addin_cli import addin_app  # noqa: E402 - sub-app mounted after the main commands
+
+app.add_typer(addin_app, name="addin", help="Excel 加载项：构建、安装、卸载")
+
+
 def main() -> None:  # pragma: no cover
     app()
 
