@@ -237,3 +237,23 @@ def _job(x: int) -> int:
     if x == 2:
         time.sleep(30)
     return x
+
+
+def test_workbook_not_from_template_is_read_by_header_names(tmp_path: Path) -> None:
+    from cpxl.extract import extract
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "能源"  # renamed sheet, headers on row 1, columns in another order
+    ws.append(["消耗量", "年份", "计量单位", "能源品种"])
+    ws.append([1200.5, 2025, "kWh", "电力"])
+    ws.append(["3,400", 2025, "m³", "天然气"])
+    path = tmp_path / "自制.xlsx"
+    wb.save(path)
+    ex = extract(path, (2023, 2024, 2025))
+    rules = {p.rule for p in ex.problems}
+    assert "file.no_stamp" in rules and "sheet.renamed" in rules and "sheet.layout" in rules
+    rows = {r["carrier"]: r for r in ex.records["ent_energy"]}
+    assert rows["电力"]["consumption"] == 1200.5 and rows["天然气"]["consumption"] == 3400.0
+    assert rows["天然气"]["_cells"]["consumption"] == "A3"
+    assert any(p.rule == "normalized.number_text" and p.cell == "A3" for p in ex.problems)
