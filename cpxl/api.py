@@ -16,7 +16,7 @@ from .templates import make_templates
 from .validate import validate_rows
 from .xlsxread import grid, normalise, open_workbook, raw_rows
 
-__all__ = ["init_audit", "make_templates", "check", "ingest", "plan", "run_demo", "CheckResult", "IngestResult",
+__all__ = ["init_audit", "make_templates", "check", "ingest", "plan", "report", "run_demo", "CheckResult", "IngestResult",
            "IngestSettings", "PlanResult"]
 
 
@@ -56,6 +56,13 @@ def check(root: Path) -> CheckResult:
             p.file, p.sheet = master.name, s.sheet
             res.problems.append(p)
     return res
+
+
+def report(root: Path, pdf: bool = False) -> Any:
+    """The Word report of Appendix C (and its PDF), see :func:`cpxl.report.render_report`."""
+    from .report import render_report
+
+    return render_report(Path(root), pdf=pdf)
 
 
 def run_demo(root: Path, n: int = 28, year: int = 2025, mistakes: bool = True) -> dict[str, Any]:
