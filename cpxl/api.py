@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -65,6 +66,16 @@ def report(root: Path, pdf: bool = False) -> Any:
     return render_report(Path(root), pdf=pdf)
 
 
+def _summary_text(result: Any) -> str:
+    for attr in ("summary", "text"):
+        v = getattr(result, attr, None)
+        if callable(v):
+            v = v()
+        if isinstance(v, str) and v:
+            return v.splitlines()[0]
+    return type(result).__name__
+
+
 def run_demo(root: Path, n: int = 28, year: int = 2025, mistakes: bool = True) -> dict[str, Any]:
     """The bundled demo audit end to end; returns what was produced where."""
     from . import demo
@@ -91,6 +102,25 @@ def run_demo(root: Path, n: int = 28, year: int = 2025, mistakes: bool = True) -
     res = ingest(folder.root)
     steps["企业报送校验"] = (f"接受 {res.count('accepted')} 份，退回修改 {res.count('rejected')} 份，"
                        f"无法读取 {res.count('unreadable')} 份；校验报告 {res.report}")
+    today = dt.date(year + 1, 11, 24)  # the demo audit's "today": the report-writing stage of its work plan
+    try:
+        from .diagnosis import diagnose
+    except ImportError:  # pragma: no cover - the diagnosis step is not in this build
+        diagnose = None
+    if diagnose is not None:
+        d = diagnose(folder.root)
+        steps["诊断评分"] = _summary_text(d)
+    p = plan(folder.root, today=today)
+    demo.simulate_progress(folder.master, today)
+    p = plan(folder.root, today=today)
+    c = p.counts
+    counts = (f"目标 {c.get('targets', 0)} 项；方案 {c.get('proposals', 0)} 项（行业层面 {c.get('industry_proposals', 0)}，"
+              f"企业层面 {c.get('enterprise_proposals', 0)}；无/低费 {c.get('low_cost', 0)}，中/高费 {c.get('mid_high_cost', 0)}）；"
+              f"跟踪 {c.get('tracking', 0)} 项")
+    decided = "，".join(f"{k} {v} 项" for k, v in p.decisions.items())
+    steps["目标与方案"] = f"{counts}；筛选结论：{decided}；逾期 {p.overdue} 项"
+    r = report(folder.root, pdf=True)
+    steps["审核报告"] = f"{r.docx}；PDF：{r.pdf}"
     from .addin import build as build_addin
 
     addin = build_addin(folder.root / "cpxl.xlam")

@@ -459,3 +459,34 @@ def fill_template(template: Path, out: Path, data: Mapping[str, Sequence[Mapping
 
 def demo_system() -> IndicatorSystem:
     return load_system(config()["indicator_system"])
+
+
+def simulate_progress(master: Path, today: dt.date, seed: int = 11) -> int:
+    """Enterprises report progress on their proposals, as the tracking loop of 5.3.2 expects.
+
+    About a third have finished (with actual savings), a third are under way, the rest not started.
+    Returns the number of tracking rows updated.
+    """
+    from .masterio import update_master
+    from .xlsxread import read_master_data
+
+    rows = read_master_data(master)["tracking"]
+    rng = random.Random(seed)
+    changed = 0
+    for r in rows:
+        start = dt.date.fromisoformat(r["planned_start"]) if r.get("planned_start") else today
+        x = rng.random()
+        if x < 0.35:
+            r["actual_start"] = (start + dt.timedelta(days=rng.randint(-10, 20))).isoformat()
+            r["actual_end"] = min(today, start + dt.timedelta(days=rng.randint(30, 80))).isoformat()
+            r["status"], r["progress"] = "已完成", 100
+            if isinstance(r.get("expected_savings"), (int, float)):
+                r["actual_savings"] = round(r["expected_savings"] * rng.uniform(0.7, 1.15), 1)
+            r["actual_effect"] = rng.choice(["已投运，效果基本达到预期", "已完成改造，运行稳定", "效果略低于预期，正在优化"])
+            changed += 1
+        elif x < 0.7:
+            r["actual_start"] = (start + dt.timedelta(days=rng.randint(0, 40))).isoformat()
+            r["status"], r["progress"] = "实施中", rng.choice([20, 40, 60, 80])
+            changed += 1
+    update_master(master, {"tracking": rows})
+    return changed
