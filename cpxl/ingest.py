@@ -115,6 +115,7 @@ def ingest(root: Path, files: list[Path] | None = None, settings: IngestSettings
     folder.archive.mkdir(parents=True, exist_ok=True)
     with Ledger(folder.ledger) as ledger:
         new: list[tuple[Path, str, int, Path]] = []
+        seen_in_batch: set[str] = set()
         for path in paths:
             if not path.exists():
                 result.files.append(FileResult(path.name, "unreadable", message="文件不存在"))
@@ -126,10 +127,11 @@ def ingest(root: Path, files: list[Path] | None = None, settings: IngestSettings
                                                archived=known.archived,
                                                message=f"与 {known.received[:19]} 接收的文件内容相同，未重复处理"))
                 continue
-            if any(d == digest for _, d, *_ in new):
+            if digest in seen_in_batch:
                 result.files.append(FileResult(path.name, "duplicate", message="与本批另一文件内容相同"))
                 continue
             stored = archive(path, folder.archive, digest)
+            seen_in_batch.add(digest)
             new.append((path, digest, path.stat().st_size, stored))
         jobs = {str(n[3]): n for n in new}  # read the archived copy: the original stays untouched
         sniffed: dict[str, Sniffed] = {}
