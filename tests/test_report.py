@@ -221,11 +221,31 @@ def test_control_characters_and_markup_in_data(tmp_path: Path):
     assert "甲{%p if x %}乙 丙" in text and "{{ cover.title }}" in text
 
 
+def test_long_tables_are_split_with_continued_captions(tmp_path: Path):
+    """Tables longer than CHUNK rows come in parts (LibreOffice lays those out much faster), “续表” after the first."""
+    from cpxl.report.build_template import CHUNK
+
+    n = CHUNK + 10
+    data = {"audit_task": [{"industry_name": "水泥制造", "region": "某市"}],
+            "enterprises": [{"name": f"企业{i}", "uscc": f"U{i}", "size": "小型"} for i in range(n)]}
+    out = tmp_path / "r.docx"
+    stats = render_docx(build_context(data), TEMPLATE, out, tmp_path)
+    doc = Document(str(out))
+    parts = [t for t in doc.tables if [c.text for c in t.rows[0].cells][:2] == ["序号", "企业名称"]]
+    assert [len(t.rows) - 1 for t in parts] == [CHUNK, 10]
+    caps = [p.text for p in doc.paragraphs if "审核企业一览表" in p.text]
+    num = re.match(r"表 2-(\d+) ", caps[0]).group(1)
+    assert caps == [f"表 2-{num} 审核企业一览表", f"续表 2-{num} 审核企业一览表"]
+    assert stats["tables"] >= int(num)
+
+
 # --------------------------------------------------------------------------- pieces
 
 
 def test_template_is_reproducible(tmp_path: Path):
     out = build(tmp_path / "report.docx")
+    assert out.read_bytes() == TEMPLATE.read_bytes(), \
+        "templates/report.docx 与 build_template.py 不一致：请运行 python -m cpxl.report.build_template"
     doc = Document(str(out))
     assert _headings(doc) == HEADINGS
     text = _all_text(doc)

@@ -81,6 +81,7 @@ def render_report(root: Path, pdf: bool = False, out: Path | None = None, *, tem
         t1 = time.perf_counter()
         rendered = work / "report.docx"
         stats = render_docx(built, tpl, rendered, work)
+        warnings.extend(stats["warnings"])
         secs["render"] = time.perf_counter() - t1
         final_docx, final_pdf, refreshed = rendered, None, False
         office = None
@@ -96,9 +97,15 @@ def render_report(root: Path, pdf: bool = False, out: Path | None = None, *, tem
             warnings.append("未运行 LibreOffice：目录暂无页码，在 Word 中打开时会提示更新域。")
         if office:
             t2 = time.perf_counter()
-            res = refresh(rendered, work / "refreshed.docx", work / "refreshed.pdf" if pdf else None)
+            try:
+                res = refresh(rendered, work / "refreshed.docx", work / "refreshed.pdf" if pdf else None)
+            except OfficeError as exc:
+                if pdf:
+                    raise
+                warnings.append(f"{exc} 已保存未更新目录的报告；在 Word 中打开时会提示更新域。")
+            else:
+                final_docx, final_pdf, refreshed = res.docx, res.pdf, True
             secs["libreoffice"] = time.perf_counter() - t2
-            final_docx, final_pdf, refreshed = res.docx, res.pdf, True
         write_atomic(target, lambda p: shutil.copyfile(final_docx, p))
         if pdf_target is not None and final_pdf is not None:
             write_atomic(pdf_target, lambda p: shutil.copyfile(final_pdf, p))

@@ -13,6 +13,8 @@ matrix in landscape; left out with its section break when there is no matrix), s
 
 from __future__ import annotations
 
+import io
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -366,7 +368,14 @@ class Builder:
         self.doc.core_properties.title = "行业整体清洁生产审核报告（模板）"
         self.doc.core_properties.author = "cpxl"
         self.doc.core_properties.comments = "由 cpxl/report/build_template.py 生成；可在 Word/WPS 中修改样式。"
-        self.doc.save(str(path))
+        buf = io.BytesIO()
+        self.doc.save(buf)
+        # rewrite the zip with fixed timestamps: the same builder gives the same bytes (clean diffs in git)
+        with zipfile.ZipFile(io.BytesIO(buf.getvalue())) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
+            for item in src.infolist():
+                info = zipfile.ZipInfo(item.filename, date_time=(1980, 1, 1, 0, 0, 0))
+                info.compress_type = zipfile.ZIP_DEFLATED
+                dst.writestr(info, src.read(item.filename))
         return path
 
 
@@ -570,9 +579,9 @@ def build(path: Path = TEMPLATE) -> Path:
     b.table("s231.counties", [Col("所在区县", "county", 80), Col("企业数（家）", "count", 36, "right"),
                               Col("占比", "share", 36, "right")], "审核企业区县分布")
     b.table("s231.enterprises", [
-        Col("序号", "no", 10, "center"), Col("企业名称", "name", 38), Col("统一社会信用代码", "uscc", 32),
-        Col("所在区县", "county", 16), Col("规模", "size", 11, "center"), Col("主要产品或服务", "products", 27),
-        Col("设计规模", "capacity", 22, "right")], "审核企业一览表")
+        Col("序号", "no", 13, "center"), Col("企业名称", "name", 36), Col("统一社会信用代码", "uscc", 37),
+        Col("所在区县", "county", 16), Col("规模", "size", 11, "center"), Col("主要产品或服务", "products", 22),
+        Col("设计规模", "capacity", 21, "right")], "审核企业一览表")
     b.heading("二、资源能源利用情况", 3)
     b.paras("s231.resource")
     b.table("s231.products", [
@@ -648,9 +657,9 @@ def build(path: Path = TEMPLATE) -> Path:
     b.paras("s233.bench_text")
     b.figure("fig.bench", "重点指标对标")
     b.table("s233.results", [
-        Col("序号", "no", 10, "center"), Col("企业名称", "enterprise", 44), Col("Y_I", "y1", 14, "right"),
-        Col("Y_II", "y2", 14, "right"), Col("Y_III", "y3", 14, "right"), Col("等级", "level", 18, "center"),
-        Col("未达标的限定性指标", "limiting", 42)], "企业清洁生产水平诊断结果")
+        Col("序号", "no", 13, "center"), Col("企业名称", "enterprise", 44), Col("Y_I", "y1", 14, "right"),
+        Col("Y_II", "y2", 14, "right"), Col("Y_III", "y3", 14, "right"), Col("等级", "level", 17, "center"),
+        Col("未达标的限定性指标", "limiting", 40)], "企业清洁生产水平诊断结果")
 
     # landscape: the enterprise × indicator matrix ---------------------------------------------
     matrix = doc.add_section(WD_SECTION.NEW_PAGE)  # the paragraph before holds section 2's properties
@@ -676,10 +685,10 @@ def build(path: Path = TEMPLATE) -> Path:
     b.heading("2.4.1 清洁生产审核目标", 2)
     b.paras("s241.paragraphs")
     b.table("s241.rows", [
-        Col("层面", "scope", 11, "center"), Col("企业", "enterprise", 28), Col("指标", "indicator", 28),
-        Col("单位", "unit", 14, "center"), Col("现状值", "baseline", 16, "right"), Col("目标值", "target", 16, "right"),
-        Col("改善幅度", "improvement", 15, "right"), Col("目标依据", "rule", 18), Col("目标年份", "year", 10, "center")],
-        "清洁生产审核目标")
+        Col("企业", "enterprise", 30), Col("指标", "indicator", 31), Col("单位", "unit", 16, "center"),
+        Col("现状值", "baseline", 16, "right"), Col("目标值", "target", 16, "right"),
+        Col("改善幅度", "improvement", 15, "right"), Col("目标依据", "rule", 20), Col("目标年份", "year", 12, "center")],
+        "清洁生产审核目标", note="注：企业栏为“全行业”的是行业层面目标。")
     b.table("s241.potential", [Col("节约/削减项目", "item", 56), Col("单位", "unit", 24, "center"),
                                Col("预计节约/削减量", "saving", 40, "right"), Col("涉及企业（家）", "ents", 36, "right")],
             "改善潜力预测")
@@ -691,19 +700,19 @@ def build(path: Path = TEMPLATE) -> Path:
         Col("中/高费", "high", 20, "right"), Col("投资（万元）", "investment", 30, "right"),
         Col("年经济效益（万元）", "savings", 34, "right")], "清洁生产方案分类汇总")
     b.table("s242.rows", [
-        Col("编号", "id", 15), Col("层面", "level", 14, "center"), Col("企业", "enterprise", 26),
-        Col("方案名称", "title", 33), Col("类型", "category", 14, "center"), Col("费用类别", "cost", 14, "center"),
-        Col("投资（万元）", "investment", 14, "right"), Col("年效益（万元）", "savings", 14, "right"),
-        Col("环境效益", "benefit", 12)], "清洁生产方案汇总表")
+        Col("方案编号", "id", 21), Col("企业", "enterprise", 30), Col("方案名称", "title", 41),
+        Col("类型", "category", 16, "center"), Col("费用类别", "cost", 16, "center"),
+        Col("投资（万元）", "investment", 16, "right"), Col("年效益（万元）", "savings", 16, "right")],
+        "清洁生产方案汇总表", note="注：企业栏为“全行业”的是行业层面方案。")
     b.heading("2.4.3 清洁生产方案确定", 2)
     b.paras("s243.paragraphs")
     b.table("s243.summary", [Col("筛选结论", "decision", 38, "center"), Col("方案数（项）", "count", 34, "right"),
                              Col("投资（万元）", "investment", 40, "right"), Col("年经济效益（万元）", "savings", 44, "right")],
             "方案筛选结果汇总")
     b.table("s243.recommended", [
-        Col("序号", "no", 10, "center"), Col("方案编号", "id", 18), Col("方案名称", "title", 40),
-        Col("层面", "level", 16, "center"), Col("企业", "enterprise", 30), Col("得分", "score", 12, "right"),
-        Col("理由", "reason", 30)], "推荐实施的清洁生产方案")
+        Col("序号", "no", 13, "center"), Col("方案编号", "id", 21), Col("方案名称", "title", 40),
+        Col("企业", "enterprise", 30), Col("得分", "score", 14, "right"), Col("理由", "reason", 38)],
+        "推荐实施的清洁生产方案")
     b.table("s243.tracking", [Col("实施状态", "status", 52, "center"), Col("方案数（项）", "count", 52, "right"),
                               Col("占比", "share", 52, "right")], "方案实施跟踪情况")
 

@@ -1113,7 +1113,7 @@ def s241_targets(d: Data) -> dict[str, Any]:
                      "unit": text(r.get("unit")) or text(inds.get(iid, {}).get("unit")),
                      "baseline": fnum(r.get("baseline")),
                      "target": fnum(r.get("target")) if number(r.get("target")) is not None else text(r.get("target_text")) or "—",
-                     "improvement": pct(imp), "rule": text(r.get("rule")), "year": fint(r.get("target_year"), dash="")})
+                     "improvement": pct(imp), "rule": text(r.get("rule")), "year": fyear(r.get("target_year"))})
     paras: list[str] = []
     if not tg:
         paras.append("审核总表尚未录入清洁生产审核目标（运行 cpxl plan 后生成，或由审核小组填写）。")

@@ -52,10 +52,16 @@ def jinja_env() -> Environment:
     return Environment(autoescape=True, finalize=_finalize)
 
 
-def render_docx(built: Built, template: Path, out: Path, workdir: Path) -> dict[str, int]:
-    """Render ``template`` with ``built`` into ``out``; returns counts of tables, figures and TOC entries."""
+def render_docx(built: Built, template: Path, out: Path, workdir: Path) -> dict[str, Any]:
+    """Render ``template`` with ``built`` into ``out``; returns counts of tables, figures, TOC entries
+    and warnings."""
     tpl = DocxTemplate(str(template))
-    images = charts_mod.draw_all(built.charts, workdir)
+    warnings: list[str] = []
+    try:
+        images = charts_mod.draw_all(built.charts, workdir)
+    except charts_mod.ChartFontError as exc:  # no chart rather than a chart of tofu boxes
+        images = {}
+        warnings.append(f"{exc}报告中省略了图表。")
     fig = {k: InlineImage(tpl, str(p), width=Mm(FIGURE_WIDTH_MM)) for k, p in images.items()}
     seq = Seq()
     context = {**built.context, "fig": fig, "seq": seq}
@@ -65,7 +71,8 @@ def render_docx(built: Built, template: Path, out: Path, workdir: Path) -> dict[
     toc = _provisional_toc(document)
     _update_fields_on_open(document)
     tpl.save(str(out))
-    return {"tables": seq.counts.get("表", 0), "figures": seq.counts.get("图", 0), "toc_provisional": toc}
+    return {"tables": seq.counts.get("表", 0), "figures": seq.counts.get("图", 0), "toc_provisional": toc,
+            "warnings": warnings}
 
 
 def _fix_grids(document) -> None:
