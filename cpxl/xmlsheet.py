@@ -73,7 +73,8 @@ def _cell(ref: str, style: str | None, value: Any, is_date: bool) -> str:
     return f'<c r="{ref}"{s} t="inlineStr">{_text(str(value))}</c>'
 
 
-def _rewrite(xml: str, s: SheetSchema, rows: Iterable[Mapping[str, Any]]) -> str:
+def _rewrite(xml: str, s: SheetSchema, rows: Iterable[Mapping[str, Any]], write: Callable[[str], Any]) -> None:
+    """Write the sheet ``xml`` with its data rows replaced by ``rows``, in chunks (memory: one chunk)."""
     start = xml.index("<sheetData")
     open_end = xml.index(">", start) + 1
     if xml[open_end - 2] == "/":  # <sheetData/>
@@ -92,9 +93,12 @@ def _rewrite(xml: str, s: SheetSchema, rows: Iterable[Mapping[str, Any]]) -> str
             kept.append(m.group(0))
         elif not styles:
             styles = {col: st for col, st in _CELL_STYLE.findall(m.group(0))}
+    tail = xml[close:]
+    del xml, body
     cols = [(get_column_letter(j), f.name, f.is_date) for j, f in enumerate(s.fields, start=1)]
-    out = kept
-    n = 0
+    # the used range is only known after the rows: drop <dimension> (optional in SpreadsheetML)
+    write(re.sub(r'<dimension ref="[^"]*"/>', "", head) + "".join(kept))
+    n, buf = 0, []
     for i, row in enumerate(rows):
         n = i + 1
         r = FIRST_DATA_ROW + i
@@ -104,13 +108,16 @@ def _rewrite(xml: str, s: SheetSchema, rows: Iterable[Mapping[str, Any]]) -> str
             if v is None or v == "":
                 continue
             cells.append(_cell(f"{letter}{r}", styles.get(letter), v, is_date))
-        out.append(f'<row r="{r}">{"".join(cells)}</row>')
+        buf.append(f'<row r="{r}">{"".join(cells)}</row>')
+        if len(buf) >= 2000:
+            write("".join(buf))
+            buf.clear()
     last = max(FIRST_DATA_ROW + n - 1 + 20, old_last)
     # empty styled rows after the data keep the look of the sheet for typing below
     for r in range(FIRST_DATA_ROW + n, last + 1):
         cells = "".join(f'<c r="{letter}{r}" s="{styles[letter]}"/>' for letter, _, _ in cols if styles.get(letter))
-        out.append(f'<row r="{r}">{cells}</row>')
-    tail = xml[close:]
+        buf.append(f'<row r="{r}">{cells}</row>')
+    write("".join(buf) + "</sheetData>")
     end_col = get_column_letter(len(s.fields))
 
     def extend(m: re.Match) -> str:
@@ -126,9 +133,7 @@ def _rewrite(xml: str, s: SheetSchema, rows: Iterable[Mapping[str, Any]]) -> str
         return f'sqref="{" ".join(parts)}"'
 
     tail = _SQREF.sub(extend, tail)
-    tail = re.sub(r'<autoFilter ref="[^"]*"', f'<autoFilter ref="A{HEADER_ROW}:{end_col}{last}"', tail)
-    head = re.sub(r'<dimension ref="[^"]*"/>', f'<dimension ref="A1:{end_col}{last}"/>', head)
-    return head + "".join(out) + "</sheetData>" + tail
+    write(re.sub(r'<autoFilter ref="[^"]*"', f'<autoFilter ref="A{HEADER_ROW}:{end_col}{last}"', tail))
 
 
 Rows = Iterable[Mapping[str, Any]] | Callable[[], Iterable[Mapping[str, Any]]]
@@ -147,9 +152,12 @@ def replace_tables(src: Path, dst: Path, tables: Mapping[str, tuple[SheetSchema,
             raise KeyError(f"sheets not in workbook: {sorted(missing)}")
         with zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zout:
             for item in zin.infolist():
-                data = zin.read(item.filename)
                 if item.filename in todo:
                     s, rows = todo[item.filename]
                     rows = rows() if callable(rows) else rows
-                    data = _rewrite(data.decode("utf-8"), s, rows).encode("utf-8")
-                zout.writestr(item, data)
+                    info = zipfile.ZipInfo(item.filename, item.date_time)
+                    info.compress_type = zipfile.ZIP_DEFLATED
+                    with zout.open(info, "w", force_zip64=True) as fh:
+                        _rewrite(zin.read(item.filename).decode("utf-8"), s, rows, lambda t, fh=fh: fh.write(t.encode()))
+                else:
+                    zout.writestr(item, zin.read(item.filename))
