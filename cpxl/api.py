@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from . import schema
+from .diagnosis import DiagnosisResult, diagnose
 from .ingest import IngestResult, IngestSettings, ingest
 from .master import init_audit
 from .plan import PlanResult, plan
@@ -17,7 +18,8 @@ from .templates import make_templates
 from .validate import validate_rows
 from .xlsxread import grid, normalise, open_workbook, raw_rows
 
-__all__ = ["init_audit", "make_templates", "check", "ingest", "plan", "report", "run_demo", "CheckResult", "IngestResult",
+__all__ = ["init_audit", "make_templates", "check", "ingest", "diagnose", "plan", "report", "run_demo",
+           "DiagnosisResult", "CheckResult", "IngestResult",
            "IngestSettings", "PlanResult"]
 
 
@@ -103,13 +105,8 @@ def run_demo(root: Path, n: int = 28, year: int = 2025, mistakes: bool = True) -
     steps["企业报送校验"] = (f"接受 {res.count('accepted')} 份，退回修改 {res.count('rejected')} 份，"
                        f"无法读取 {res.count('unreadable')} 份；校验报告 {res.report}")
     today = dt.date(year + 1, 11, 24)  # the demo audit's "today": the report-writing stage of its work plan
-    try:
-        from .diagnosis import diagnose
-    except ImportError:  # pragma: no cover - the diagnosis step is not in this build
-        diagnose = None
-    if diagnose is not None:
-        d = diagnose(folder.root)
-        steps["诊断评分"] = _summary_text(d)
+    d = diagnose(folder.root)
+    steps["诊断评分"] = _summary_text(d)
     p = plan(folder.root, today=today)
     demo.simulate_progress(folder.master, today)
     p = plan(folder.root, today=today)

@@ -143,6 +143,30 @@ def ingest(
 
 
 @app.command()
+def diagnose(
+    folder: Path = typer.Argument(..., help="审核文件夹"),
+    system: str = typer.Option("", "--system", help="“指标体系”工作表为空时使用的评价指标体系"),
+    as_json: bool = JsonOpt,
+) -> None:
+    """审核诊断（5.2.2–5.2.3）：计算指标、评分、识别行业共性问题与审核重点，写入审核总表。"""
+    from .diagnosis_cli import diagnose_command
+
+    diagnose_command(folder, system or None, as_json)
+
+
+@app.command()
+def score(
+    system: str = typer.Option(..., "--system", help="指标体系编号或文件"),
+    values: Path = typer.Option(..., "--values", help="指标值文件（.json/.csv/.xlsx）"),
+    as_json: bool = JsonOpt,
+) -> None:
+    """按一个指标体系为一张指标值表评分（每家企业的 Y_I/Y_II/Y_III、等级和制约升级的指标）。"""
+    from .diagnosis_cli import score_command
+
+    score_command(system, values, as_json)
+
+
+@app.command()
 def plan(
     folder: Path = typer.Argument(..., help="审核文件夹"),
     today: str = typer.Option("", "--today", help="跟踪日期（默认今天），如 2026-11-24"),
