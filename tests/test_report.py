@@ -297,3 +297,21 @@ def test_charts_have_chinese_glyphs(tmp_path: Path):
             "potential": {"labels": ["吨产品综合能耗$", "二噁英排放浓度"], "values": [12.5, 30], "scope": "行业层面"},
         }, tmp_path)
     assert set(out) == {"level", "bench", "potential"} and all(p.stat().st_size > 5000 for p in out.values())
+
+
+def test_focus_section_follows_the_diagnosis_judgement() -> None:
+    """2.3.2 lists as industry focus only what cpxl diagnose judged industry-level (5.2.2 rules)."""
+    from cpxl.report.context import Data, s232_focus
+
+    ents = [{"name": f"企业{i}", "uscc": str(i), "heavy_pollution": "是", "ghg_reporting": "是" if i == 0 else "否"}
+            for i in range(10)]
+    judged = [
+        {"focus": "特征污染物或有毒有害物质", "industry_focus": "是", "n_enterprises": 10},
+        {"focus": "温室气体", "industry_focus": "否", "n_enterprises": 1},
+    ]
+    out = s232_focus(Data({"enterprises": ents, "audit_focus": judged}))
+    assert [r["focus"].split("（")[0] for r in out["rows"]] == ["特征污染物及有毒有害物质"]
+    assert any("温室气体（1 家）" in p for p in out["paragraphs"])
+    # without a diagnosis, every flagged rule is listed
+    out = s232_focus(Data({"enterprises": ents}))
+    assert len(out["rows"]) == 2

@@ -820,6 +820,19 @@ def s232_focus(d: Data) -> dict[str, Any]:
     if d.facts.get("exceed_ents"):
         add("废气污染物稳定达标排放", "企业填报的排放浓度高于排放限值", d.facts["exceed_ents"])
     paras = ["依据《行业整体清洁生产审核指南》5.2.2，结合审核企业名单中的行业属性和企业填报数据确定审核诊断重点。"]
+    judged = d.rows("audit_focus")  # written by cpxl diagnose: which rules make an industry-level focus
+    if judged:
+        industry = {text(r.get("focus")) for r in judged if text(r.get("industry_focus")) == "是"}
+        local = [r for r in judged if text(r.get("industry_focus")) != "是" and r.get("n_enterprises")]
+        keep = [r for r in rows if any(f and (f[:2] in r["focus"] or r["focus"].split("（")[0] in f) for f in industry)
+                or r["focus"].startswith("废气污染物稳定达标")]
+        if keep or industry:
+            for i, r in enumerate(keep, start=1):
+                r["no"] = str(i)
+            rows[:] = keep
+        if local:
+            paras.append("以下方向涉及企业比例低于行业判定比例，作为相关企业的审核重点（见“诊断结果”）："
+                         + join_cn(f"{text(r.get('focus'))}（{text(r.get('n_enterprises'))} 家）" for r in local) + "。")
     if rows:
         paras.append("本次审核确定的审核诊断重点为" + join_cn(r["focus"].split("（")[0] for r in rows) + "，见表。")
         d.facts["focus"] = [r["focus"].split("（")[0] for r in rows]
