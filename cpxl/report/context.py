@@ -60,7 +60,7 @@ DIMENSIONS = (
     "监测监控水平指标",
     "清洁生产管理指标",
 )
-DEFAULT_COMMON_SHARE = 50.0  # % of enterprises below level II that makes a problem "common"
+DEFAULT_COMMON_SHARE = 30.0  # % of enterprises below level II that makes a problem "common" (as cpxl diagnose)
 
 #: The documents of clause 2 of the guideline, cited by every report.
 BASIS = (
@@ -1010,6 +1010,9 @@ def s233_diagnosis(d: Data) -> dict[str, Any]:
                       "limiting": text(ind.get("limiting")) == "是"})
     stats.sort(key=lambda s: (-s["share2"], -s["below3"], s["indicator"]))
     common = [s for s in stats if s["share2"] >= threshold and s["below2"]]
+    judged = {text(r.get("indicator_id")) for r in d.rows("common_problems")}
+    if judged:  # cpxl diagnose has judged the common problems: the report says the same
+        common = [s for s in stats if s["iid"] in judged] or common
     shown = common or [s for s in stats if s["below2"]][:5]
     out["problems"] = [{"no": str(i), "indicator": s["indicator"], "dimension": s["dimension"] or "—",
                         "n": str(s["n"]), "below2": str(s["below2"]), "share2": pct(s["share2"]),
