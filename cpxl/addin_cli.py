@@ -6,6 +6,8 @@ Mounted by the main CLI as ``app.add_typer(addin_app, name="addin")``. Exit code
 
 from __future__ import annotations
 
+import json
+import sys
 from pathlib import Path
 
 import typer
@@ -22,8 +24,18 @@ console = Console()
 err_console = Console(stderr=True)
 
 
-def _fail(msg: str) -> None:
-    err_console.print(f"[bold red]错误：[/]{msg}")
+JsonOpt = typer.Option(False, "--json", help="以 JSON 输出（供程序读取）")
+
+
+def _emit(obj: dict) -> None:
+    sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+def _fail(msg: str, as_json: bool = False) -> None:
+    if as_json:
+        _emit({"ok": False, "error": msg})
+    else:
+        err_console.print(f"[bold red]错误：[/]{msg}")
     raise typer.Exit(2)
 
 
@@ -31,12 +43,16 @@ def _fail(msg: str) -> None:
 def build_cmd(
     out: Path = typer.Option(Path("dist") / addin.ADDIN_NAME, "--out", "-o",
                              help="输出文件：.xlam（加载项）或 .xlsm（同样代码的启用宏工作簿）"),
+    as_json: bool = JsonOpt,
 ) -> None:
     """由 workbook/ 中的 VBA 与功能区源文件生成加载项（可在 Linux 上运行，不需要 Excel）。"""
     try:
         path = addin.build(out)
     except addin.AddinError as exc:
-        _fail(str(exc))
+        _fail(str(exc), as_json)
+    if as_json:
+        _emit({"ok": True, "addin": str(path), "xlwings": addin.xlwings_version()})
+        return
     console.print(f"已生成 {path}（cpxl 加载项，内含 xlwings {addin.xlwings_version()} 的 VBA 模块）")
     console.print("在装有 Excel 的 Windows/macOS 电脑上运行 cpxl addin install 安装；说明见 docs/excel-addin.md。")
 
@@ -44,12 +60,17 @@ def build_cmd(
 @addin_app.command("install")
 def install_cmd(
     interpreter: str = typer.Option("", "--interpreter", help="加载项调用的 Python 解释器，默认是当前运行 cpxl 的解释器"),
+    as_json: bool = JsonOpt,
 ) -> None:
     """安装加载项到 Excel 启动文件夹（XLSTART），并把 Python 解释器写入 cpxl.conf。"""
     try:
         res = addin.install(interpreter=interpreter or None)
     except addin.AddinError as exc:
-        _fail(str(exc))
+        _fail(str(exc), as_json)
+    if as_json:
+        _emit({"ok": True, "addin": str(res.addin), "config": str(res.config), "settings": res.settings,
+               "extra": [str(p) for p in res.extra]})
+        return
     console.print(f"已安装加载项：{res.addin}")
     for k, v in res.settings.items():
         console.print(f"已写入配置 {res.config}：{k} = {v}")
@@ -59,10 +80,13 @@ def install_cmd(
 
 
 @addin_app.command("uninstall")
-def uninstall_cmd() -> None:
+def uninstall_cmd(as_json: bool = JsonOpt) -> None:
     """从 Excel 启动文件夹删除加载项（cpxl.conf 保留）。"""
     try:
         path = addin.uninstall()
     except addin.AddinError as exc:
-        _fail(str(exc))
+        _fail(str(exc), as_json)
+    if as_json:
+        _emit({"ok": True, "removed": str(path), "config_kept": str(addin.config_path())})
+        return
     console.print(f"已删除加载项：{path}。请重新启动 Excel。配置文件 {addin.config_path()} 已保留，可手动删除。")
