@@ -6,37 +6,22 @@ Mounted by the main CLI as ``app.add_typer(addin_app, name="addin")``. Exit code
 
 from __future__ import annotations
 
-import json
-import sys
 from pathlib import Path
 
 import typer
-from rich.console import Console
 
 from . import addin
+from .cliout import JsonOpt, console, emit_json, fail
 
 addin_app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
     help="Excel 加载项（功能区选项卡“清洁生产审核”）：生成、安装、卸载。",
 )
-console = Console()
-err_console = Console(stderr=True)
 
 
-JsonOpt = typer.Option(False, "--json", help="以 JSON 输出（供程序读取）")
 
 
-def _emit(obj: dict) -> None:
-    sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=2, default=str) + "\n")
-
-
-def _fail(msg: str, as_json: bool = False) -> None:
-    if as_json:
-        _emit({"ok": False, "error": msg})
-    else:
-        err_console.print(f"[bold red]错误：[/]{msg}")
-    raise typer.Exit(2)
 
 
 @addin_app.command("build")
@@ -49,9 +34,9 @@ def build_cmd(
     try:
         path = addin.build(out)
     except addin.AddinError as exc:
-        _fail(str(exc), as_json)
+        fail(str(exc), as_json)
     if as_json:
-        _emit({"ok": True, "addin": str(path), "xlwings": addin.xlwings_version()})
+        emit_json({"ok": True, "addin": str(path), "xlwings": addin.xlwings_version()})
         return
     console.print(f"已生成 {path}（cpxl 加载项，内含 xlwings {addin.xlwings_version()} 的 VBA 模块）")
     console.print("在装有 Excel 的 Windows/macOS 电脑上运行 cpxl addin install 安装；说明见 docs/excel-addin.md。")
@@ -66,9 +51,9 @@ def install_cmd(
     try:
         res = addin.install(interpreter=interpreter or None)
     except addin.AddinError as exc:
-        _fail(str(exc), as_json)
+        fail(str(exc), as_json)
     if as_json:
-        _emit({"ok": True, "addin": str(res.addin), "config": str(res.config), "settings": res.settings,
+        emit_json({"ok": True, "addin": str(res.addin), "config": str(res.config), "settings": res.settings,
                "extra": [str(p) for p in res.extra]})
         return
     console.print(f"已安装加载项：{res.addin}")
@@ -85,8 +70,8 @@ def uninstall_cmd(as_json: bool = JsonOpt) -> None:
     try:
         path = addin.uninstall()
     except addin.AddinError as exc:
-        _fail(str(exc), as_json)
+        fail(str(exc), as_json)
     if as_json:
-        _emit({"ok": True, "removed": str(path), "config_kept": str(addin.config_path())})
+        emit_json({"ok": True, "removed": str(path), "config_kept": str(addin.config_path())})
         return
     console.print(f"已删除加载项：{path}。请重新启动 Excel。配置文件 {addin.config_path()} 已保留，可手动删除。")

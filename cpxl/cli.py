@@ -6,35 +6,19 @@ Exit codes: 0 done, 1 done but problems of severity error were found, 2 could no
 
 from __future__ import annotations
 
-import json
-import sys
 from pathlib import Path
-from typing import Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from . import __version__, api
+from .cliout import JsonOpt, console, emit_json, fail
 from .problems import SEVERITY_ZH, Problem
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="cpxl — 行业整体清洁生产审核（T/CPPC 指南）工具")
-console = Console()
-err_console = Console(stderr=True)
-
-JsonOpt = typer.Option(False, "--json", help="以 JSON 输出（供程序读取）")
 
 
-def _emit_json(obj: Any) -> None:
-    sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=2, default=str) + "\n")
 
-
-def _fail(msg: str, as_json: bool) -> None:
-    if as_json:
-        _emit_json({"ok": False, "error": msg})
-    else:
-        err_console.print(f"[bold red]错误：[/]{msg}")
-    raise typer.Exit(2)
 
 
 def _problems_table(problems: list[Problem], limit: int = 200) -> Table:
@@ -73,9 +57,9 @@ def init(
             data["indicator_system"] = system_rows(load_system(system))
         f = api.init_audit(folder, industry, region, year, industry_code, data=data)
     except (FileExistsError, FileNotFoundError, ValueError) as exc:
-        _fail(str(exc), as_json)
+        fail(str(exc), as_json)
     if as_json:
-        _emit_json({"ok": True, "folder": str(f.root), "master": str(f.master)})
+        emit_json({"ok": True, "folder": str(f.root), "master": str(f.master)})
     else:
         console.print(f"已创建审核文件夹 [bold]{f.root}[/]，审核总表：{f.master}")
         console.print("下一步：在审核总表中填写审核任务、审核小组、工作计划和企业名单，然后运行 cpxl templates。")
@@ -87,9 +71,9 @@ def templates(folder: Path = typer.Argument(..., help="审核文件夹"), as_jso
     try:
         paths = api.make_templates(folder)
     except (FileNotFoundError, ValueError) as exc:
-        _fail(str(exc), as_json)
+        fail(str(exc), as_json)
     if as_json:
-        _emit_json({"ok": True, "templates": [str(p) for p in paths]})
+        emit_json({"ok": True, "templates": [str(p) for p in paths]})
     else:
         console.print(f"已生成 {len(paths)} 份企业填报模板，位于 {paths[0].parent if paths else folder}")
 
@@ -100,9 +84,9 @@ def check(folder: Path = typer.Argument(..., help="审核文件夹"), as_json: b
     try:
         res = api.check(folder)
     except FileNotFoundError as exc:
-        _fail(str(exc), as_json)
+        fail(str(exc), as_json)
     if as_json:
-        _emit_json({"ok": res.errors == 0, **res.to_dict()})
+        emit_json({"ok": res.errors == 0, **res.to_dict()})
     else:
         if res.problems:
             console.print(_problems_table(res.problems))
@@ -123,10 +107,10 @@ def ingest(
     try:
         res = api.ingest(folder, files or None, settings)
     except FileNotFoundError as exc:
-        _fail(str(exc), as_json)
+        fail(str(exc), as_json)
     errors = sum(f.errors for f in res.files)
     if as_json:
-        _emit_json({"ok": errors == 0, **res.to_dict()})
+        emit_json({"ok": errors == 0, **res.to_dict()})
     else:
         t = Table(title="报送文件")
         for h in ("文件", "企业", "结果", "错误", "警告", "提示", "反馈副本"):
@@ -188,9 +172,9 @@ def report(
     try:
         res = api.report(folder, pdf=pdf)
     except (FileNotFoundError, ValueError) as exc:
-        _fail(str(exc), as_json)
+        fail(str(exc), as_json)
     if as_json:
-        _emit_json({"ok": True, **res.to_dict()})
+        emit_json({"ok": True, **res.to_dict()})
         return
     console.print(f"审核报告：[bold]{res.docx}[/]" + (f"；PDF：{res.pdf}" if res.pdf else ""))
     console.print(f"表格 {res.tables} 个，图 {res.figures} 幅，目录条目 {res.toc_entries} 条")
@@ -207,7 +191,7 @@ def systems(as_json: bool = JsonOpt) -> None:
 
     items = list_systems()
     if as_json:
-        _emit_json([i.__dict__ for i in items])
+        emit_json([i.__dict__ for i in items])
         return
     for i in items:
         console.print(f"{i.id}\t{i.name}\t{i.indicator_count} 项指标{'（模板）' if i.template else ''}")
@@ -218,7 +202,7 @@ def demo(folder: Path = typer.Argument(Path("demo-audit"), help="演示审核文
     """运行内置演示审核（虚构的东岚省危险废物焚烧处置行业）：总表、模板、企业回传文件及后续各步。"""
     res = api.run_demo(folder)
     if as_json:
-        _emit_json({"ok": True, **res})
+        emit_json({"ok": True, **res})
         return
     console.print(f"演示审核文件夹：[bold]{res['folder']}[/]")
     console.print(f"  审核总表：{res['master']}")

@@ -25,29 +25,13 @@ provisional); 2 could not run (no master, bad system or values file) — the mes
 
 from __future__ import annotations
 
-import json
-import sys
 from pathlib import Path
 from typing import Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-console = Console()
-err_console = Console(stderr=True)
-
-
-def _emit_json(obj: Any) -> None:
-    sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=2, default=str) + "\n")
-
-
-def _fail(msg: str, as_json: bool) -> None:
-    if as_json:
-        _emit_json({"ok": False, "error": msg})
-    else:
-        err_console.print(f"[bold red]错误：[/]{msg}")
-    raise typer.Exit(2)
+from .cliout import console, emit_json, fail
 
 
 def _y(x: float) -> str:
@@ -65,11 +49,11 @@ def diagnose_command(folder: Path, system: str | None = None, as_json: bool = Fa
     try:
         res = diagnose(Path(folder), system or None)
     except (FileNotFoundError, DiagnosisError, IndicatorSystemError, ValueError, KeyError) as exc:
-        _fail(str(exc), as_json)
+        fail(str(exc), as_json)
         return
     code = 1 if res.errors else 0
     if as_json:
-        _emit_json({"ok": code == 0, **res.to_dict()})
+        emit_json({"ok": code == 0, **res.to_dict()})
         raise typer.Exit(code)
     console.print(f"指标体系：{res.system.name}（{res.system_source}）；统计年份 {res.year}")
     t = Table(title="企业清洁生产水平")
@@ -121,7 +105,7 @@ def score_command(system: str, values_path: Path, as_json: bool = False, allow_t
     try:
         sys_ = load_system(system)
     except (FileNotFoundError, IndicatorSystemError) as exc:
-        _fail(str(exc), as_json)
+        fail(str(exc), as_json)
         return
     try:
         rows = load_values(Path(values_path))
@@ -129,11 +113,11 @@ def score_command(system: str, values_path: Path, as_json: bool = False, allow_t
             raise ValueError(f"指标值文件 {Path(values_path).name} 中没有数据行")
         table = score_values(sys_, rows, {"allow_template": True} if allow_template else None)
     except (FileNotFoundError, ValueError, TemplateSystemError) as exc:
-        _fail(str(exc), as_json)
+        fail(str(exc), as_json)
         return
     code = 1 if table.incomplete else 0
     if as_json:
-        _emit_json({
+        emit_json({
             "ok": code == 0, "system": {"id": sys_.id, "name": sys_.name}, "level_counts": table.level_counts,
             "incomplete": table.incomplete,
             "enterprises": [{

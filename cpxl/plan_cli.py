@@ -22,19 +22,9 @@ import sys
 from pathlib import Path
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-console = Console()
-err_console = Console(stderr=True)
-
-
-def _fail(msg: str, as_json: bool) -> None:
-    if as_json:
-        sys.stdout.write(json.dumps({"ok": False, "error": msg}, ensure_ascii=False, indent=2) + "\n")
-    else:
-        err_console.print(f"[bold red]错误：[/]{msg}")
-    raise typer.Exit(2)
+from .cliout import console, fail
 
 
 def plan_command(folder: Path, as_json: bool = False, today: str | dt.date | None = None) -> None:
@@ -46,14 +36,14 @@ def plan_command(folder: Path, as_json: bool = False, today: str | dt.date | Non
         try:
             day = dt.date.fromisoformat(today)
         except ValueError:
-            _fail(f"跟踪日期“{today}”不是有效日期，请按 2026-06-30 的格式填写。", as_json)
+            fail(f"跟踪日期“{today}”不是有效日期，请按 2026-06-30 的格式填写。", as_json)
             return
     else:
         day = today if isinstance(today, dt.date) else None
     try:
         res = plan(Path(folder), today=day)
     except (FileNotFoundError, PlanError, ValueError, KeyError) as exc:
-        _fail(str(exc), as_json)
+        fail(str(exc), as_json)
         return
     if as_json:
         sys.stdout.write(json.dumps({"ok": True, **res.to_dict()}, ensure_ascii=False, indent=2, default=str) + "\n")

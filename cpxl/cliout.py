@@ -1,0 +1,32 @@
+"""Output shared by every cpxl command: JSON on stdout, Chinese errors on stderr, exit codes.
+
+Exit codes: 0 done; 1 done but problems of severity error were found (or results are
+provisional); 2 could not run — the message says why.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any, NoReturn
+
+import typer
+from rich.console import Console
+
+console = Console()
+err_console = Console(stderr=True)
+
+JsonOpt = typer.Option(False, "--json", help="以 JSON 输出（供程序读取）")
+
+
+def emit_json(obj: Any) -> None:
+    sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+def fail(msg: str, as_json: bool = False) -> NoReturn:
+    """Report a command that could not run, and exit with code 2."""
+    if as_json:
+        emit_json({"ok": False, "error": msg})
+    else:
+        err_console.print(f"[bold red]错误：[/]{msg}")
+    raise typer.Exit(2)
