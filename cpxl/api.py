@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -85,6 +86,10 @@ def run_demo(root: Path, n: int = 28, year: int = 2025, mistakes: bool = True) -
     system = demo.demo_system()
     ents = demo.enterprises(n)
     cfg = demo.config()
+    old = AuditFolder(Path(root))  # the demo starts afresh: an earlier demo's ledger and files would mix in
+    for d in (old.inbox, old.archive, old.feedback, old.templates):
+        shutil.rmtree(d, ignore_errors=True)
+    old.ledger.unlink(missing_ok=True)
     folder = init_audit(Path(root), cfg["industry"], cfg["region"], year, cfg["industry_code"],
                         data=demo.master_data(year, ents, system), overwrite=True,
                         audit_extra=demo.audit_extra(year))

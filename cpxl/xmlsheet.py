@@ -91,8 +91,10 @@ def _rewrite(xml: str, s: SheetSchema, rows: Iterable[Mapping[str, Any]], write:
         old_last = max(old_last, r)
         if r < FIRST_DATA_ROW:
             kept.append(m.group(0))
-        elif not styles:
-            styles = {col: st for col, st in _CELL_STYLE.findall(m.group(0))}
+        elif len(styles) < len(s.fields):  # each column's style from its first styled cell
+            for col, st in _CELL_STYLE.findall(m.group(0)):
+                if st:
+                    styles.setdefault(col, st)
     tail = xml[close:]
     del xml, body
     cols = [(get_column_letter(j), f.name, f.is_date) for j, f in enumerate(s.fields, start=1)]
@@ -106,6 +108,8 @@ def _rewrite(xml: str, s: SheetSchema, rows: Iterable[Mapping[str, Any]], write:
         for letter, name, is_date in cols:
             v = row.get(name)
             if v is None or v == "":
+                if styles.get(letter):  # keep the empty cell's look (and its style for the next rewrite)
+                    cells.append(f'<c r="{letter}{r}" s="{styles[letter]}"/>')
                 continue
             cells.append(_cell(f"{letter}{r}", styles.get(letter), v, is_date))
         buf.append(f'<row r="{r}">{"".join(cells)}</row>')

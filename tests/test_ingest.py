@@ -257,3 +257,20 @@ def test_workbook_not_from_template_is_read_by_header_names(tmp_path: Path) -> N
     assert rows["电力"]["consumption"] == 1200.5 and rows["天然气"]["consumption"] == 3400.0
     assert rows["天然气"]["_cells"]["consumption"] == "A3"
     assert any(p.rule == "normalized.number_text" and p.cell == "A3" for p in ex.problems)
+
+
+def test_master_rewrites_keep_date_cells_dates(tmp_path: Path) -> None:
+    """Rewriting a table sheet twice keeps each column's style, so dates stay dates."""
+    from cpxl.master import init_audit
+    from cpxl.masterio import update_master
+    from cpxl.xlsxread import read_master_data
+
+    f = init_audit(tmp_path / "a", "x", "y", 2025)
+    rows = [{"proposal_id": "E-1", "status": "未开始"}, {"proposal_id": "E-2", "status": "实施中",
+                                                         "actual_start": "2026-10-02"}]
+    update_master(f.master, {"tracking": rows})
+    update_master(f.master, {"tracking": rows})
+    got = read_master_data(f.master)["tracking"]
+    assert got[1]["actual_start"] == "2026-10-02"
+    ws = openpyxl.load_workbook(f.master)["方案跟踪"]
+    assert ws["E5"].is_date and ws["E4"].number_format == ws["E5"].number_format
