@@ -225,17 +225,25 @@ def test_kill_mid_write_leaves_master_intact(demo_copy: Path) -> None:
     assert not list(root.glob(".审核总表.*.tmp"))
 
 
-@pytest.mark.parametrize("bad", ["timeout"])
+@pytest.mark.parametrize("bad", ["timeout", "memory", "crashed"])
 def test_worker_isolation(bad: str) -> None:
+    """A file that hangs, exhausts memory or kills its reader costs that file only."""
     from cpxl.isolate import run_isolated
 
-    out = {o.item: o for o in run_isolated(_job, [1, 2, 3], workers=2, timeout=1.5)}
-    assert out[1].ok and out[3].ok and out[2].error == bad
+    items = [("ok", 1), (bad, 2), ("ok", 3), ("ok", 4)]
+    out = {o.item[1]: o for o in run_isolated(_job, items, workers=2, timeout=3, mem_bytes=1024**3)}
+    assert len(out) == 4 and out[1].ok and out[3].ok and out[4].ok
+    assert not out[2].ok and out[2].error == bad
 
 
-def _job(x: int) -> int:
-    if x == 2:
+def _job(item: tuple[str, int]) -> int:
+    kind, x = item
+    if kind == "timeout":
         time.sleep(30)
+    elif kind == "memory":
+        bytearray(2 * 1024**3)  # over the worker's 1 GiB address-space limit
+    elif kind == "crashed":
+        os.abort()  # as a native reader does on an allocation failure
     return x
 
 
