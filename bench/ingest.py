@@ -33,7 +33,7 @@ ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 
 
 def _new_uscc(rng: random.Random, old: str) -> str:
-    from cpxl import codes
+    from cpxl.domain import codes
 
     body = old[:8] + "".join(rng.choice(ALPHABET) for _ in range(9))
     return body + codes.uscc_check_char(body)
@@ -41,7 +41,8 @@ def _new_uscc(rng: random.Random, old: str) -> str:
 
 def generate(root: Path, n: int, seed: int = 1) -> Path:
     """An audit folder whose inbox holds ``n`` filled workbooks (≈1 in 6 with a typical mistake)."""
-    from cpxl import api, demo
+    from cpxl import api
+    from cpxl.demo import data as demo
 
     api_root = root / "audit"
     base = 28
@@ -49,8 +50,8 @@ def generate(root: Path, n: int, seed: int = 1) -> Path:
     system = demo.demo_system()
     ents = demo.enterprises(base)
     cfg = demo.config()
-    from cpxl.master import init_audit
-    from cpxl.templates import template_filename
+    from cpxl.book.master import init_audit
+    from cpxl.book.templates import template_filename
 
     rng = random.Random(seed)
     # the enterprise list holds all N enterprises so that every file is recognised
@@ -69,8 +70,8 @@ def generate(root: Path, n: int, seed: int = 1) -> Path:
     folder.templates.mkdir(exist_ok=True)
     stash = root / "base"
     stash.mkdir()
-    from cpxl.indicator_sheet import reported_rows, system_rows
-    from cpxl.templates import build_template
+    from cpxl.book.indicator_sheet import reported_rows, system_rows
+    from cpxl.book.templates import build_template
 
     audit = {"audit_name": "bench", "statistical_year": 2025,
              "audit_id": _audit_id(folder.master)}
@@ -107,8 +108,8 @@ def _xml(s: str) -> bytes:
 
 
 def _audit_id(master: Path) -> str:
-    from cpxl import schema
-    from cpxl.xlsxread import read_records
+    from cpxl.book import schema
+    from cpxl.book.xlsxread import read_records
 
     return read_records(master, schema.load("audit_task"))[0]["audit_id"]
 
@@ -130,7 +131,7 @@ def measure_floor(folder: Path) -> dict:
 
 
 def measure_cpxl(folder: Path, workers: int, feedback: bool) -> dict:
-    from cpxl.ingest import IngestSettings, ingest
+    from cpxl.intake.ingest import IngestSettings, ingest
 
     t = time.perf_counter()
     res = ingest(folder, settings=IngestSettings(workers=workers, feedback=feedback))
@@ -143,7 +144,7 @@ def measure_naive(folder: Path, limit: int) -> dict:
     import pandas as pd
     from jsonschema import Draft202012Validator
 
-    from cpxl import schema
+    from cpxl.book import schema
 
     schemas = {s.sheet: s for s in schema.for_workbook("enterprise")}
     validators = {k: Draft202012Validator(s.raw) for k, s in schemas.items()}

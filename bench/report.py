@@ -3,7 +3,7 @@
     .venv/bin/python bench/report.py            # 1,000 enterprises, .docx only
     .venv/bin/python bench/report.py -n 200 --pdf
 
-Builds a master workbook with every sheet filled (synthetic data, cpxl.report.sample), then times
+Builds a master workbook with every sheet filled (synthetic data, cpxl.demo.scale), then times
 ``render_report``: reading the master, building the context and charts, docxtpl rendering and the
 LibreOffice pass that refreshes the table of contents (and, with ``--pdf``, exports the PDF — timed
 in a second run so that the .docx figure stays comparable).
@@ -19,8 +19,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from cpxl.demo.scale import make_audit  # noqa: E402
 from cpxl.report import render_report  # noqa: E402
-from cpxl.report.sample import make_audit  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:

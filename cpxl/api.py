@@ -8,16 +8,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import schema
-from .diagnosis import DiagnosisResult, diagnose
-from .ingest import IngestResult, IngestSettings, ingest
-from .master import init_audit
-from .plan import PlanResult, plan
-from .problems import Problem
-from .project import AuditFolder
-from .templates import make_templates
-from .validate import validate_rows
-from .xlsxread import grid, normalise, open_workbook, raw_rows
+from cpxl.book import schema
+from cpxl.book.master import init_audit
+from cpxl.book.templates import make_templates
+from cpxl.book.validate import validate_rows
+from cpxl.book.xlsxread import grid, normalise, open_workbook, raw_rows
+from cpxl.core.folder import AuditFolder
+from cpxl.core.problems import Problem
+from cpxl.diagnosis.run import DiagnosisResult, diagnose
+from cpxl.intake.ingest import IngestResult, IngestSettings, ingest
+from cpxl.plan.run import PlanResult, plan
 
 __all__ = ["init_audit", "make_templates", "check", "ingest", "diagnose", "plan", "report", "run_demo",
            "DiagnosisResult", "CheckResult", "IngestResult",
@@ -64,7 +64,7 @@ def check(root: Path) -> CheckResult:
 
 def report(root: Path, pdf: bool = False) -> Any:
     """The Word report of Appendix C (and its PDF), see :func:`cpxl.report.render_report`."""
-    from .report import render_report
+    from cpxl.report import render_report
 
     return render_report(Path(root), pdf=pdf)
 
@@ -81,7 +81,7 @@ def _summary_text(result: Any) -> str:
 
 def run_demo(root: Path, n: int = 28, year: int = 2025, mistakes: bool = True) -> dict[str, Any]:
     """The bundled demo audit end to end; returns what was produced where."""
-    from . import demo
+    from cpxl.demo import data as demo
 
     system = demo.demo_system()
     ents = demo.enterprises(n)
@@ -123,7 +123,7 @@ def run_demo(root: Path, n: int = 28, year: int = 2025, mistakes: bool = True) -
     steps["目标与方案"] = f"{counts}；筛选结论：{decided}；逾期 {p.overdue} 项"
     r = report(folder.root, pdf=True)
     steps["审核报告"] = f"{r.docx}；PDF：{r.pdf}"
-    from .addin import build as build_addin
+    from cpxl.excel.addin import build as build_addin
 
     addin = build_addin(folder.root / "cpxl.xlam")
     steps["Excel 加载项"] = f"{addin}（Windows/macOS 上运行 cpxl addin install 安装）"

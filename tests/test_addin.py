@@ -1,6 +1,6 @@
 """The Excel add-in, as far as Linux can prove it: a reproducible build from text, VBA read back by olevba,
 the modules imported (and cpxl's own functions run) by LibreOffice, ribbon callbacks that exist, and the
-Python entry point ``cpxl.xl.run`` driven through the documented stand-in for Excel.
+Python entry point ``cpxl.excel.xl.run`` driven through the documented stand-in for Excel.
 
 What only desktop Excel can prove (ribbon shown, RunPython, Book.caller) is the checklist in docs/excel-addin.md.
 """
@@ -23,11 +23,12 @@ import pytest
 from typer.testing import CliRunner
 
 import cpxl
-from cpxl import addin, api, xl
-from cpxl.addin_cli import addin_app
-from cpxl.master import init_audit
-from cpxl.project import MASTER_NAME
-from cpxl.templates import STAMP_SHEET
+from cpxl import api
+from cpxl.book.master import init_audit
+from cpxl.book.templates import STAMP_SHEET
+from cpxl.cli.excel import addin_app
+from cpxl.core.folder import MASTER_NAME
+from cpxl.excel import addin, xl
 
 BUTTONS = {
     "init": "新建审核",
@@ -141,7 +142,7 @@ def test_every_ribbon_action_is_a_ribbon_sub(built: Path, macros: dict[str, str]
         code = macros[module or addin.RIBBON_MODULE].replace("\r\n", "\n")
         m = re.search(rf"^Public Sub {sub}\(control As IRibbonControl\)\n(.*?)^End Sub", code, re.M | re.S)
         assert m, f"{bid}: no Sub {sub}(control As IRibbonControl) in {module}"
-        assert "control.Id" in m.group(1), f"{bid}: the callback must pass its button id to cpxl.xl.run"
+        assert "control.Id" in m.group(1), f"{bid}: the callback must pass its button id to cpxl.excel.xl.run"
     assert addin.missing_callbacks(addin.customui_xml(), addin.all_modules()) == []
     broken = addin.customui_xml().replace(b"CpxlRibbon.CpxlPlan", b"CpxlRibbon.CpxlNoSuchSub")
     assert addin.missing_callbacks(broken, addin.all_modules()) == ["CpxlRibbon.CpxlNoSuchSub"]
@@ -287,8 +288,8 @@ def test_libreoffice_runs_cpxl_vba_functions(libreoffice_probe: tuple[list[str],
     decoded = [xl._join_surrogates(ast.literal_eval(s)) for s in literals]
     assert decoded == [*_PROBE_STRINGS, "x😀"]
     commands = values("CMD")
-    assert commands[0] == "import cpxl.xl; cpxl.xl.run('templates')"
-    # the command VBA builds for 新建审核 reaches cpxl.xl.run with the original strings
+    assert commands[0] == "import cpxl.excel.xl; cpxl.excel.xl.run('templates')"
+    # the command VBA builds for 新建审核 reaches cpxl.excel.xl.run with the original strings
     seen: dict[str, object] = {}
     namespace: dict[str, object] = {}
     original = xl.run
@@ -300,7 +301,7 @@ def test_libreoffice_runs_cpxl_vba_functions(libreoffice_probe: tuple[list[str],
     assert seen == {"action": "init", "folder": _PROBE_STRINGS[1], "industry": "危险废物焚烧处置"}
 
 
-# ---------------------------------------------------------------------------------------- cpxl.xl.run
+# ---------------------------------------------------------------------------------------- cpxl.excel.xl.run
 
 
 @pytest.fixture(scope="module")

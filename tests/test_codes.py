@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from cpxl import codes
-from cpxl.codes import (
+from cpxl.domain import codes
+from cpxl.domain.codes import (
     industry_lineage,
     industry_name,
     normalize_code,

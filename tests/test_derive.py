@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import pytest
 
-from cpxl import derive, energy
-from cpxl.derive import DeriveOptions, derive_enterprise
+from cpxl.diagnosis import derive, energy
+from cpxl.diagnosis.derive import DeriveOptions, derive_enterprise
 
 Y = 2025
 A = "91990100MA0000001X"

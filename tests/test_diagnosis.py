@@ -18,8 +18,13 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from cpxl import demo
-from cpxl.diagnosis import (
+from cpxl.book.indicator_sheet import system_rows
+from cpxl.book.master import init_audit
+from cpxl.book.masterio import update_master
+from cpxl.book.xlsxread import read_master_data
+from cpxl.cli.diagnosis import register
+from cpxl.demo import data as demo
+from cpxl.diagnosis.run import (
     LEVEL_FILLS,
     MATRIX_SHEET,
     DiagnosisError,
@@ -32,13 +37,8 @@ from cpxl.diagnosis import (
     score_values,
     system_from_sheet,
 )
-from cpxl.diagnosis_cli import register
-from cpxl.indicator_sheet import system_rows
-from cpxl.indicators import load_system
-from cpxl.master import init_audit
-from cpxl.masterio import update_master
-from cpxl.scoring import score_table
-from cpxl.xlsxread import read_master_data
+from cpxl.diagnosis.scoring import score_table
+from cpxl.domain.indicators import load_system
 
 YEAR = 2025
 SHIPPED = "hazardous-waste-incineration-zaepi-draft"

@@ -7,7 +7,7 @@ import math
 import numpy_financial as npf
 import pytest
 
-from cpxl.economics import (
+from cpxl.plan.economics import (
     HIGH_COST,
     LOW_COST,
     AcceptanceCriteria,

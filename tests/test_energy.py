@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from cpxl import energy
-from cpxl.energy import (
+from cpxl.diagnosis import energy
+from cpxl.diagnosis.energy import (
     EnergyError,
     MissingFactorError,
     UnknownCarrierError,

@@ -9,7 +9,7 @@ import math
 import pytest
 from jsonschema import Draft202012Validator
 
-from cpxl.indicators import (
+from cpxl.domain.indicators import (
     DIMENSIONS,
     LEVELS,
     SCHEMA_PATH,
@@ -182,7 +182,7 @@ def test_empty_benchmark_needs_a_note(tmp_path):
 
 def test_empty_benchmark_is_not_scored(tmp_path):
     """A source that gives no benchmark (e.g. the CO₂ row of another stored version) → not scored."""
-    from cpxl.scoring import score_enterprise
+    from cpxl.diagnosis.scoring import score_enterprise
 
     data = json.loads(HW.read_text(encoding="utf-8"))
     ghg = next(c for c in data["categories"] if c["id"] == "greenhouse_gas")

@@ -18,10 +18,11 @@ import openpyxl
 import pytest
 from msoffcrypto.format.ooxml import OOXMLFile
 
-from cpxl import demo, office
-from cpxl.ingest import IngestSettings, ingest
-from cpxl.templates import template_filename
-from cpxl.xlsxread import read_master_data
+from cpxl.book.templates import template_filename
+from cpxl.book.xlsxread import read_master_data
+from cpxl.core import office
+from cpxl.demo import data as demo
+from cpxl.intake.ingest import IngestSettings, ingest
 
 
 def sha(p: Path) -> str:
@@ -228,7 +229,7 @@ def test_kill_mid_write_leaves_master_intact(demo_copy: Path) -> None:
 @pytest.mark.parametrize("bad", ["timeout", "memory", "crashed"])
 def test_worker_isolation(bad: str) -> None:
     """A file that hangs, exhausts memory or kills its reader costs that file only."""
-    from cpxl.isolate import run_isolated
+    from cpxl.core.isolate import run_isolated
 
     items = [("ok", 1), (bad, 2), ("ok", 3), ("ok", 4)]
     out = {o.item[1]: o for o in run_isolated(_job, items, workers=2, timeout=3, mem_bytes=1024**3)}
@@ -248,7 +249,7 @@ def _job(item: tuple[str, int]) -> int:
 
 
 def test_workbook_not_from_template_is_read_by_header_names(tmp_path: Path) -> None:
-    from cpxl.extract import extract
+    from cpxl.intake.extract import extract
 
     wb = openpyxl.Workbook()
     ws = wb.active
@@ -269,9 +270,9 @@ def test_workbook_not_from_template_is_read_by_header_names(tmp_path: Path) -> N
 
 def test_master_rewrites_keep_date_cells_dates(tmp_path: Path) -> None:
     """Rewriting a table sheet twice keeps each column's style, so dates stay dates."""
-    from cpxl.master import init_audit
-    from cpxl.masterio import update_master
-    from cpxl.xlsxread import read_master_data
+    from cpxl.book.master import init_audit
+    from cpxl.book.masterio import update_master
+    from cpxl.book.xlsxread import read_master_data
 
     f = init_audit(tmp_path / "a", "x", "y", 2025)
     rows = [{"proposal_id": "E-1", "status": "未开始"}, {"proposal_id": "E-2", "status": "实施中",

@@ -1,4 +1,4 @@
-"""Targets, proposals, screening, economics and tracking (5.3.1–5.3.2): cpxl.plan and its parts.
+"""Targets, proposals, screening, economics and tracking (5.3.1–5.3.2): cpxl.plan.run and its parts.
 
 The small industry used throughout (3 enterprises, statistical year 2025), indicators from the
 T/ZAEPI hazardous-waste incineration system:
@@ -32,15 +32,15 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from cpxl import codes
-from cpxl import economics as econ
-from cpxl.indicator_sheet import system_rows
-from cpxl.indicators import load_system
-from cpxl.master import init_audit
-from cpxl.masterio import update_master
-from cpxl.plan import PlanError, plan, resolve_settings
-from cpxl.plan_cli import plan_command
-from cpxl.proposals import (
+from cpxl.book.indicator_sheet import system_rows
+from cpxl.book.master import init_audit
+from cpxl.book.masterio import update_master
+from cpxl.book.xlsxread import read_master_data
+from cpxl.cli.plan import plan_command
+from cpxl.domain import codes
+from cpxl.domain.indicators import load_system
+from cpxl.plan import economics as econ
+from cpxl.plan.proposals import (
     EconomicSettings,
     Problem,
     decide,
@@ -51,7 +51,8 @@ from cpxl.proposals import (
     load_catalogue,
     screen_proposals,
 )
-from cpxl.targets import (
+from cpxl.plan.run import PlanError, plan, resolve_settings
+from cpxl.plan.targets import (
     BEST_3Y,
     NEXT_LEVEL,
     POLICY,
@@ -67,8 +68,7 @@ from cpxl.targets import (
     quantile_inc,
     top_quartile,
 )
-from cpxl.tracking import Schedule, add_months, build_tracking, follow_up, overdue
-from cpxl.xlsxread import read_master_data
+from cpxl.plan.tracking import Schedule, add_months, build_tracking, follow_up, overdue
 
 YEAR = 2025
 IDS = ["incineration_runtime", "waste_specific_energy", "waste_specific_water", "nox_concentration",
@@ -613,7 +613,7 @@ def test_plan_economics_of_a_regulator_proposal(audit: Path) -> None:
 
 
 def test_plan_uses_diagnosis_focus_sheet_when_present(indicators) -> None:
-    from cpxl.plan import diagnosis_common, diagnosis_focus
+    from cpxl.plan.run import diagnosis_common, diagnosis_focus
 
     data = {"audit_focus": [{"element": "能源", "indicator_id": ENERGY}, {"element": "二噁英类"}],
             "common_problems": [{"indicator": "「NOₓ浓度（日均值）」", "share_below_level2": 40.0}]}

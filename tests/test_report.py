@@ -13,12 +13,12 @@ import pytest
 from docx import Document
 from docx.oxml.ns import qn
 
-from cpxl.master import init_audit
+from cpxl.book.master import init_audit
+from cpxl.demo.scale import make_audit
 from cpxl.report import REPORT_NAME, TEMPLATE, render_report
 from cpxl.report.build_template import build
 from cpxl.report.context import build_context, level_of, parse_benchmark
 from cpxl.report.render import render_docx, toc_entries
-from cpxl.report.sample import make_audit
 
 SPECIAL = "A&B<公司>{{x}}"
 N = 8

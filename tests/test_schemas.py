@@ -7,9 +7,9 @@ import json
 import pytest
 from jsonschema import Draft202012Validator
 
-from cpxl import schema
-from cpxl.paths import SCHEMAS
-from cpxl.schema import EXCEL_SHEET_FORBIDDEN
+from cpxl.book import schema
+from cpxl.book.schema import EXCEL_SHEET_FORBIDDEN
+from cpxl.core.paths import SCHEMAS
 
 ALL = sorted(p.stem for p in SCHEMAS.glob("*.json"))
 

@@ -17,8 +17,8 @@ import math
 
 import pytest
 
-from cpxl.indicators import load_system
-from cpxl.scoring import NOT_APPLICABLE, TemplateSystemError, score_enterprise, score_table
+from cpxl.diagnosis.scoring import NOT_APPLICABLE, TemplateSystemError, score_enterprise, score_table
+from cpxl.domain.indicators import load_system
 
 SYSTEM_ID = "hazardous-waste-incineration-zaepi-draft"
 NO_BONUS = {"bonus_mode": "ignore"}

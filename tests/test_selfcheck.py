@@ -7,9 +7,10 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from cpxl import demo, office
-from cpxl.selfcheck import FIRST_CHECK_ROW, SELF_CHECK_SHEET
-from cpxl.templates import template_filename
+from cpxl.book.selfcheck import FIRST_CHECK_ROW, SELF_CHECK_SHEET
+from cpxl.book.templates import template_filename
+from cpxl.core import office
+from cpxl.demo import data as demo
 
 
 def _results(path: Path, tmp: Path) -> tuple[int, dict[tuple[str, str], int]]:

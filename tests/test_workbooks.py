@@ -9,10 +9,12 @@ import openpyxl
 import pytest
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from cpxl import demo, office, schema
-from cpxl.layout import HEADER_ROW, layout_for
-from cpxl.templates import STAMP_SHEET, template_filename
-from cpxl.xlsxwrite import DATE_MAX, DATE_MIN, LISTS_SHEET
+from cpxl.book import schema
+from cpxl.book.layout import HEADER_ROW, layout_for
+from cpxl.book.templates import STAMP_SHEET, template_filename
+from cpxl.book.xlsxwrite import DATE_MAX, DATE_MIN, LISTS_SHEET
+from cpxl.core import office
+from cpxl.demo import data as demo
 
 
 def _dv_at(ws, coord: str) -> DataValidation | None:

@@ -10,7 +10,7 @@ Attribute VB_Name = "CpxlCore"
 Option Explicit
 
 ' The cpxl version this add-in was built from. CPXL_VERSION is a constant of module CpxlBuild, which
-' cpxl.addin.build() generates (together with the version of the embedded xlwings VBA module).
+' cpxl.excel.addin.build() generates (together with the version of the embedded xlwings VBA module).
 Public Function CpxlVersion() As String
     CpxlVersion = CPXL_VERSION
 End Function
@@ -62,7 +62,7 @@ End Function
 ' A Python string literal for s that uses only ASCII letters, digits and the characters " ,-./:_".
 ' Everything else becomes \xHH or \uXXXX, so the literal passes unchanged through cmd.exe (Windows),
 ' the shell behind AppleScriptTask (macOS) and the "|"-separated parameters of xlwings' RunPython.
-' Characters outside the Basic Multilingual Plane arrive as surrogate pairs; cpxl.xl.run joins them.
+' Characters outside the Basic Multilingual Plane arrive as surrogate pairs; cpxl.excel.xl.run joins them.
 Public Function PyStr(ByVal s As String) As String
     Dim i As Long, code As Long, ch As String, out As String
     For i = 1 To Len(s)
@@ -91,11 +91,11 @@ Private Function IsSafeChar(ByVal code As Long) As Boolean
     End Select
 End Function
 
-' The Python statement a ribbon button runs through RunPython: import cpxl.xl; cpxl.xl.run('<action>', ...).
+' The Python statement a ribbon button runs through RunPython: import cpxl.excel.xl; cpxl.excel.xl.run('<action>', ...).
 ' params is a ready-made Python keyword list such as  folder='...', industry='...'  (values made by PyStr).
 Public Function CpxlCommand(ByVal action As String, Optional ByVal params As String = "") As String
     Dim cmd As String
-    cmd = "import cpxl.xl; cpxl.xl.run(" & PyStr(action)
+    cmd = "import cpxl.excel.xl; cpxl.excel.xl.run(" & PyStr(action)
     If Len(params) > 0 Then cmd = cmd & ", " & params
     CpxlCommand = cmd & ")"
 End Function

@@ -2,14 +2,14 @@ Attribute VB_Name = "CpxlRibbon"
 '
 ' Ribbon callbacks of the cpxl add-in (tab "Cleaner production audit", see workbook/customUI.xml).
 '
-' Each button passes its id to one Python entry point, cpxl.xl.run(<id>), through xlwings' RunPython
+' Each button passes its id to one Python entry point, cpxl.excel.xl.run(<id>), through xlwings' RunPython
 ' (module "xlwings", embedded by the build from the installed xlwings package; it reads the interpreter
 ' from cpxl.conf, see docs/excel-addin.md). Python does the work, shows the result and reports errors;
 ' this module only collects the inputs of "new audit". ASCII only: see the note in CpxlCore.
 '
 Option Explicit
 
-' New audit: asks where and for which industry/region/year, then cpxl.xl.run('init', ...).
+' New audit: asks where and for which industry/region/year, then cpxl.excel.xl.run('init', ...).
 Public Sub CpxlInit(control As IRibbonControl)
     Dim folder As String, industry As String, region As String, statYear As String
     folder = PickFolder()
@@ -54,7 +54,7 @@ Public Sub CpxlOutputs(control As IRibbonControl)
     RunAction control.Id
 End Sub
 
-' Runs cpxl.xl.run('<action>') for the active workbook, which should be the master workbook.
+' Runs cpxl.excel.xl.run('<action>') for the active workbook, which should be the master workbook.
 Private Sub RunAction(ByVal action As String)
     If ActiveWorkbook Is Nothing Then
         ' "Open the master workbook (shen he zong biao .xlsx) first, then click this button."

@@ -15,11 +15,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..atomic import write_atomic
-from ..office import OfficeError, soffice
-from ..paths import TEMPLATES
-from ..project import AuditFolder
-from ..xlsxread import read_master_data
+from cpxl.book.xlsxread import read_master_data
+from cpxl.core.atomic import write_atomic
+from cpxl.core.folder import AuditFolder
+from cpxl.core.office import OfficeError, soffice
+from cpxl.core.paths import TEMPLATES
+
 from .context import build_context
 from .refresh import refresh
 from .render import render_docx, toc_entries

@@ -29,7 +29,7 @@ from docx.shared import Mm, Pt, RGBColor
 from docx.table import Table
 from docx.text.paragraph import Paragraph
 
-from ..paths import TEMPLATES
+from cpxl.core.paths import TEMPLATES
 
 TEMPLATE = TEMPLATES / "report.docx"
 

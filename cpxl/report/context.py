@@ -1,6 +1,6 @@
 """Master-workbook data → the template context of the report, one function per Appendix C section.
 
-Input is what :func:`cpxl.xlsxread.read_master_data` returns: every schema sheet of the master
+Input is what :func:`cpxl.book.xlsxread.read_master_data` returns: every schema sheet of the master
 workbook as typed records keyed by schema key. Sheets that later steps fill (diagnosis, targets,
 proposals, tracking, indicator values, consolidated enterprise data) may be empty; every section
 then says so plainly instead of showing an empty table.
@@ -23,7 +23,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .. import energy
+from cpxl.diagnosis import energy
+
 from .fmt import (
     cn_date,
     fint,

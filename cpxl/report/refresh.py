@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-from ..office import OfficeError, soffice
+from cpxl.core.office import OfficeError, soffice
 
 BASIC = r"""
 Sub Refresh(inUrl As String, docxUrl As String, pdfUrl As String, statusUrl As String)

@@ -1,0 +1,116 @@
+"""Write results into the master workbook (审核总表) — atomically, sheet by sheet.
+
+Steps that produce data (ingest, diagnose, plan) call :func:`update_master` with the rows of the
+schema sheets they own; the sheet's data rows are replaced, its headers, validation and styles
+kept. A crash mid-write leaves the previous master intact (temporary file + ``os.replace``).
+"""
+
+from __future__ import annotations
+
+import zipfile
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+from openpyxl import Workbook
+from openpyxl.styles import Protection
+from openpyxl.utils import get_column_letter
+
+from cpxl.core.atomic import write_atomic
+
+from . import schema
+from .layout import FIRST_DATA_ROW, HEADER_ROW
+from .schema import SheetSchema
+from .xlsxwrite import BODY_FONT, BORDER, ListRegistry, cell_value, put, validation_for, write_sheet
+from .xmlsheet import Rows, replace_tables, sheet_parts
+
+
+def _all_schemas() -> dict[str, SheetSchema]:
+    out = {s.key: s for s in schema.for_workbook("master")}
+    out.update({s.key: s for s in schema.consolidated_schemas()})
+    return out
+
+
+def _replace_rows(wb: Workbook, s: SheetSchema, rows: Sequence[Mapping[str, Any]]) -> None:
+    if s.sheet not in wb.sheetnames:
+        # a master made by an older cpxl: add the sheet
+        lists = ListRegistry(wb)
+        write_sheet(wb, s, lists, rows)
+        return
+    ws = wb[s.sheet]
+    if s.is_form:
+        from .layout import layout_for
+
+        lay = layout_for(s)
+        row = rows[0] if rows else {}
+        for f in s.fields:
+            put(ws[lay.cell(f.name)], cell_value(f, row.get(f.name)) if row.get(f.name) not in ("",) else None)
+        return
+    ncols = len(s.fields)
+    old_last = ws.max_row
+    for r in range(FIRST_DATA_ROW, old_last + 1):
+        for j in range(1, ncols + 1):
+            ws.cell(r, j).value = None
+    for i, row in enumerate(rows):
+        for j, f in enumerate(s.fields, start=1):
+            v = row.get(f.name)
+            c = ws.cell(FIRST_DATA_ROW + i, j)
+            if v is not None and v != "":
+                put(c, cell_value(f, v))
+    last = max(FIRST_DATA_ROW + len(rows) - 1 + 20, old_last)
+    if last > old_last:  # extend styles and validation to the new rows
+        ws.data_validations.dataValidation = []
+        lists = ListRegistry(wb)
+        for j, f in enumerate(s.fields, start=1):
+            col = get_column_letter(j)
+            dv = validation_for(f, lists)
+            dv.add(f"{col}{FIRST_DATA_ROW}:{col}{last}")
+            ws.add_data_validation(dv)
+            for r in range(old_last + 1, last + 1):
+                c = ws.cell(r, j)
+                c.border = BORDER
+                c.font = BODY_FONT
+                c.protection = Protection(locked=False)
+        ws.auto_filter.ref = f"A{HEADER_ROW}:{get_column_letter(ncols)}{last}"
+
+
+def update_master(
+    master: Path,
+    rows_by_key: Mapping[str, Rows],
+    extra: Callable[[Workbook], None] | None = None,
+) -> Path:
+    """Replace the data rows of the given schema sheets (by schema key) and save atomically.
+
+    Table sheets already in the master are rewritten directly in the package (fast, see
+    ``xmlsheet``); form sheets, sheets the master lacks, and ``extra(wb)`` — which may add or
+    rebuild sheets that are not schema tables (e.g. a coloured matrix) — go through openpyxl.
+    Both happen inside one atomic write.
+    """
+    schemas = _all_schemas()
+    unknown = set(rows_by_key) - set(schemas)
+    if unknown:
+        raise KeyError(f"unknown master sheets: {sorted(unknown)}")
+    with zipfile.ZipFile(master) as zf:
+        present = set(sheet_parts(zf))
+    fast = {k: v for k, v in rows_by_key.items() if not schemas[k].is_form and schemas[k].sheet in present}
+    slow = {k: v for k, v in rows_by_key.items() if k not in fast}
+
+    def writer(tmp: Path) -> None:
+        src = master
+        if slow or extra is not None:
+            wb = openpyxl.load_workbook(master)
+            for key, rows in slow.items():
+                _replace_rows(wb, schemas[key], list(rows() if callable(rows) else rows))
+            if extra is not None:
+                extra(wb)
+            mid = tmp.with_name(tmp.name + ".stage")
+            wb.save(mid)
+            src = mid
+        try:
+            replace_tables(src, tmp, {schemas[k].sheet: (schemas[k], rows) for k, rows in fast.items()})
+        finally:
+            if src != master:
+                Path(src).unlink(missing_ok=True)
+
+    return write_atomic(master, writer)

@@ -1,0 +1,78 @@
+"""``cpxl addin …``: build, install and uninstall the Excel add-in (ribbon tab 清洁生产审核).
+
+Mounted by the main CLI as ``app.add_typer(addin_app, name="addin")``. Exit codes as in the main CLI:
+0 done, 2 could not run (the message says why, in Chinese).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from cpxl.excel import addin
+
+from .output import JsonOpt, console, emit_json, fail
+
+addin_app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Excel 加载项（功能区选项卡“清洁生产审核”）：生成、安装、卸载。",
+)
+
+
+
+
+
+
+@addin_app.command("build")
+def build_cmd(
+    out: Path = typer.Option(Path("dist") / addin.ADDIN_NAME, "--out", "-o",
+                             help="输出文件：.xlam（加载项）或 .xlsm（同样代码的启用宏工作簿）"),
+    as_json: bool = JsonOpt,
+) -> None:
+    """由 workbook/ 中的 VBA 与功能区源文件生成加载项（可在 Linux 上运行，不需要 Excel）。"""
+    try:
+        path = addin.build(out)
+    except addin.AddinError as exc:
+        fail(str(exc), as_json)
+    if as_json:
+        emit_json({"ok": True, "addin": str(path), "xlwings": addin.xlwings_version()})
+        return
+    console.print(f"已生成 {path}（cpxl 加载项，内含 xlwings {addin.xlwings_version()} 的 VBA 模块）")
+    console.print("在装有 Excel 的 Windows/macOS 电脑上运行 cpxl addin install 安装；说明见 docs/excel-addin.md。")
+
+
+@addin_app.command("install")
+def install_cmd(
+    interpreter: str = typer.Option("", "--interpreter", help="加载项调用的 Python 解释器，默认是当前运行 cpxl 的解释器"),
+    as_json: bool = JsonOpt,
+) -> None:
+    """安装加载项到 Excel 启动文件夹（XLSTART），并把 Python 解释器写入 cpxl.conf。"""
+    try:
+        res = addin.install(interpreter=interpreter or None)
+    except addin.AddinError as exc:
+        fail(str(exc), as_json)
+    if as_json:
+        emit_json({"ok": True, "addin": str(res.addin), "config": str(res.config), "settings": res.settings,
+               "extra": [str(p) for p in res.extra]})
+        return
+    console.print(f"已安装加载项：{res.addin}")
+    for k, v in res.settings.items():
+        console.print(f"已写入配置 {res.config}：{k} = {v}")
+    for p in res.extra:
+        console.print(f"已安装 xlwings 的 RunPython 脚本（macOS）：{p}")
+    console.print("请完全退出并重新启动 Excel，功能区会出现“清洁生产审核”选项卡。")
+
+
+@addin_app.command("uninstall")
+def uninstall_cmd(as_json: bool = JsonOpt) -> None:
+    """从 Excel 启动文件夹删除加载项（cpxl.conf 保留）。"""
+    try:
+        path = addin.uninstall()
+    except addin.AddinError as exc:
+        fail(str(exc), as_json)
+    if as_json:
+        emit_json({"ok": True, "removed": str(path), "config_kept": str(addin.config_path())})
+        return
+    console.print(f"已删除加载项：{path}。请重新启动 Excel。配置文件 {addin.config_path()} 已保留，可手动删除。")

@@ -1,0 +1,461 @@
+"""The cpxl Excel add-in (cpxl.xlam): built on any OS from the text sources in ``workbook/``; installed per user.
+
+What ``build`` does:
+
+1. reads cpxl's VBA modules (``workbook/*.bas``/``*.cls``, ASCII only) and the ribbon ``workbook/customUI.xml``;
+2. takes xlwings' VBA from the *installed* xlwings package — ``xlwings_custom_addin.bas`` (the custom add-in
+   flavour of the standalone module: it acts on the active workbook) with ``PROJECT_NAME`` set to ``cpxl``, plus
+   ``addin/Dictionary.cls`` (needed on macOS) — so the VBA always matches the Python package; nothing of xlwings is
+   kept in the repository;
+3. generates module ``CpxlBuild`` (the cpxl and xlwings versions);
+4. lets pyOpenVBA (MIT, pure Python) write the VBA project (``xl/vbaProject.bin``) into a new ``.xlam`` (or
+   ``.xlsm``, used by the tests: LibreOffice runs macros of workbooks, not of add-ins);
+5. adds the ribbon as ``customUI/customUI14.xml`` with its relationship, names the single sheet ``_cpxl.conf``
+   (xlwings' inactive config sheet of a custom add-in), writes cpxl's document properties and re-zips the package
+   deterministically (fixed timestamps, sorted entries): the same sources give the same bytes.
+
+``install`` builds the add-in straight into Excel's per-user startup folder (XLSTART) and writes the interpreter
+to the user config file that the embedded xlwings module reads (``%USERPROFILE%\\.cpxl\\cpxl.conf`` or
+``~/Library/Containers/com.microsoft.Excel/Data/cpxl.conf``), as ``xlwings addin install`` does for its own add-in.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import importlib.util
+import io
+import locale
+import os
+import re
+import shutil
+import sys
+import tempfile
+import zipfile
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from xml.etree import ElementTree as ET
+from xml.sax.saxutils import escape
+
+from cpxl import __version__
+from cpxl.core.atomic import write_atomic
+from cpxl.core.paths import ROOT
+
+WORKBOOK_DIR = ROOT / "workbook"
+ADDIN_NAME = "cpxl.xlam"
+PROJECT_NAME = "cpxl"  # xlwings' PROJECT_NAME: config sheet "cpxl.conf", config file "cpxl.conf"
+CONFIG_SHEET = f"_{PROJECT_NAME}.conf"  # rename to "cpxl.conf" (in the add-in) to activate it, as in xlwings
+BUILD_MODULE = "CpxlBuild"
+RIBBON_MODULE = "CpxlRibbon"
+
+CUSTOMUI_NS = "http://schemas.microsoft.com/office/2009/07/customui"
+CUSTOMUI_PART = "customUI/customUI14.xml"
+CUSTOMUI_REL_TYPE = "http://schemas.microsoft.com/office/2007/relationships/ui/extensibility"
+CUSTOMUI_REL_ID = "cpxlCustomUI"
+MAIN_CONTENT_TYPES = {
+    ".xlam": "application/vnd.ms-excel.addin.macroEnabled.main+xml",
+    ".xlsm": "application/vnd.ms-excel.sheet.macroEnabled.main+xml",
+}
+ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+
+XLWINGS_MODULE_FILE = "xlwings_custom_addin.bas"
+XLWINGS_DICTIONARY_FILE = "addin/Dictionary.cls"
+_PROJECT_NAME_LINE = 'Public Const PROJECT_NAME As String = "myaddin"'
+
+# Keys of the config sheet, as in xlwings' quickstart add-in (the value column is left empty).
+CONFIG_KEYS = ("Interpreter_Win", "Interpreter_Mac", "PYTHONPATH", "Conda Path", "Conda Env", "Show Console")
+
+LINUX_MESSAGE = (
+    "本机是 Linux，没有桌面版 Excel，无法安装 Excel 加载项。"
+    "可以运行 cpxl addin build --out cpxl.xlam 生成加载项，在装有 Excel 的 Windows 或 macOS 电脑上运行 "
+    "cpxl addin install 安装；在 Linux 上请直接使用 cpxl 命令行（cpxl init、cpxl check、cpxl templates 等）。"
+)
+
+
+class AddinError(RuntimeError):
+    """The add-in cannot be built, installed or removed; the message is for a person (Chinese)."""
+
+
+@dataclass(frozen=True)
+class VbaModule:
+    """One VBA module as it goes into the project: name, kind and source (CRLF line ends)."""
+
+    name: str
+    kind: str  # "standard" (.bas) or "class" (.cls)
+    source: str
+    origin: str  # where the text came from, for messages
+
+
+# --------------------------------------------------------------------------------------------- sources
+
+
+def _crlf(text: str) -> str:
+    return "\r\n".join(text.splitlines()) + "\r\n"
+
+
+def _vb_name(text: str) -> str | None:
+    m = re.search(r'^Attribute VB_Name = "([^"]+)"', text, re.MULTILINE)
+    return m.group(1) if m else None
+
+
+def source_modules(workbook_dir: Path = WORKBOOK_DIR) -> list[VbaModule]:
+    """cpxl's own VBA modules from ``workbook_dir``: ASCII text, file name = module name."""
+    files = sorted(p for p in Path(workbook_dir).glob("*") if p.suffix.lower() in (".bas", ".cls"))
+    if not files:
+        raise AddinError(f"在 {workbook_dir} 中没有找到 VBA 源文件（.bas/.cls）。请在 cpxl 源码目录中运行，或重新安装 cpxl。")
+    out = []
+    for p in files:
+        raw = p.read_bytes()
+        try:
+            text = raw.decode("ascii")
+        except UnicodeDecodeError as exc:
+            line = raw[: exc.start].count(b"\n") + 1
+            raise AddinError(
+                f"{p.name} 第 {line} 行含有非 ASCII 字符。VBA 源文件只能用 ASCII；中文请写成 \\uXXXX 转义，用 U(\"...\") 解码。"
+            ) from exc
+        name = _vb_name(text)
+        if name != p.stem:
+            raise AddinError(f"{p.name} 的第一行应为 Attribute VB_Name = \"{p.stem}\"（模块名必须与文件名一致）。")
+        out.append(VbaModule(name, "class" if p.suffix.lower() == ".cls" else "standard", _crlf(text), str(p)))
+    return out
+
+
+def xlwings_dir() -> Path:
+    """The folder of the installed xlwings package (not imported: only its files are read)."""
+    spec = importlib.util.find_spec("xlwings")
+    if spec is None or not spec.origin:
+        raise AddinError("未安装 xlwings。请在 cpxl 的 Python 环境中运行 pip install xlwings。")
+    return Path(spec.origin).parent
+
+
+def xlwings_version() -> str:
+    return importlib.metadata.version("xlwings")
+
+
+def xlwings_modules() -> list[VbaModule]:
+    """xlwings' VBA (custom add-in flavour, PROJECT_NAME = cpxl) and its Mac Dictionary class, from the installed package."""
+    base = xlwings_dir()
+    version = xlwings_version()
+    bas = base / XLWINGS_MODULE_FILE
+    cls = base / XLWINGS_DICTIONARY_FILE
+    for p in (bas, cls):
+        if not p.exists():
+            raise AddinError(f"已安装的 xlwings {version} 中缺少 {p.name}，无法生成加载项。请重新安装 xlwings。")
+    text = bas.read_text(encoding="utf-8")
+    if f"'Version: {version}" not in text:
+        raise AddinError(f"{bas} 的版本与已安装的 xlwings（{version}）不一致。请重新安装 xlwings。")
+    if text.count(_PROJECT_NAME_LINE) != 1:
+        raise AddinError(f"在 {bas} 中找不到 PROJECT_NAME 常量，这一版 xlwings 的 VBA 结构可能已变化。")
+    text = text.replace(_PROJECT_NAME_LINE, f'Public Const PROJECT_NAME As String = "{PROJECT_NAME}"')
+    return [
+        VbaModule("xlwings", "standard", _crlf(text), str(bas)),
+        VbaModule("Dictionary", "class", _crlf(cls.read_text(encoding="utf-8")), str(cls)),
+    ]
+
+
+def build_module() -> VbaModule:
+    """The generated module: versions the add-in was built from (never kept in the repository)."""
+    text = (
+        f'Attribute VB_Name = "{BUILD_MODULE}"\n'
+        "' Generated by cpxl.excel.addin.build(): the versions this add-in was built from. Do not edit.\n"
+        "Option Explicit\n"
+        f'Public Const CPXL_VERSION As String = "{__version__}"\n'
+        f'Public Const CPXL_XLWINGS_VERSION As String = "{xlwings_version()}"\n'
+    )
+    return VbaModule(BUILD_MODULE, "standard", _crlf(text), "cpxl.excel.addin.build_module()")
+
+
+def all_modules(workbook_dir: Path = WORKBOOK_DIR) -> list[VbaModule]:
+    """Every module of the add-in's VBA project, in project order."""
+    return [*source_modules(workbook_dir), build_module(), *xlwings_modules()]
+
+
+def customui_xml(workbook_dir: Path = WORKBOOK_DIR) -> bytes:
+    path = Path(workbook_dir) / "customUI.xml"
+    if not path.exists():
+        raise AddinError(f"缺少功能区定义 {path}。")
+    data = path.read_bytes()
+    try:
+        root = ET.fromstring(data)
+    except ET.ParseError as exc:
+        raise AddinError(f"{path.name} 不是有效的 XML：{exc}") from exc
+    if root.tag != f"{{{CUSTOMUI_NS}}}customUI":
+        raise AddinError(f"{path.name} 的根元素应为 customUI（命名空间 {CUSTOMUI_NS}）。")
+    return data
+
+
+def ribbon_callbacks(xml: bytes) -> dict[str, str]:
+    """Button id → onAction macro name of a customUI document."""
+    root = ET.fromstring(xml)
+    return {el.get("id", ""): el.get("onAction", "") for el in root.iter() if el.get("onAction") is not None}
+
+
+_SUB_RE = r"^\s*(?:Public\s+)?Sub\s+{name}\s*\(\s*(?:ByRef\s+|ByVal\s+)?\w+\s+As\s+IRibbonControl\s*\)"
+
+
+def missing_callbacks(xml: bytes, modules: list[VbaModule]) -> list[str]:
+    """onAction names with no ``Sub Name(control As IRibbonControl)`` in the named module."""
+    by_name = {m.name.casefold(): m for m in modules}
+    missing = []
+    for action in ribbon_callbacks(xml).values():
+        module_name, _, sub = action.rpartition(".")
+        candidates = [by_name.get(module_name.casefold())] if module_name else list(by_name.values())
+        pattern = re.compile(_SUB_RE.format(name=re.escape(sub)), re.IGNORECASE | re.MULTILINE)
+        if not any(m is not None and pattern.search(m.source) for m in candidates):
+            missing.append(action)
+    return missing
+
+
+# ----------------------------------------------------------------------------------------------- build
+
+
+def _pyopenvba():
+    try:
+        import pyopenvba
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise AddinError("生成加载项需要 pyOpenVBA。请在 cpxl 的 Python 环境中运行 pip install pyopenvba。") from exc
+    return pyopenvba
+
+
+def _vba_package(suffix: str, modules: list[VbaModule]) -> bytes:
+    """A new macro-enabled package (pyOpenVBA's Excel-authored template) holding ``modules``."""
+    pyopenvba = _pyopenvba()
+    with tempfile.TemporaryDirectory(prefix="cpxl-addin-") as tmp:
+        path = Path(tmp) / f"{PROJECT_NAME}{suffix}"
+        with pyopenvba.ExcelFile.create_new(path) as wb:
+            project = wb.vba_project()
+            for name in list(project.module_names()):
+                if name.casefold() == "module1":
+                    project.delete_module(name)
+            for m in modules:
+                kind = pyopenvba.VBAModuleKind.other if m.kind == "class" else pyopenvba.VBAModuleKind.standard
+                project.add_module(m.name, m.source, kind=kind)
+            wb.save()
+        return path.read_bytes()
+
+
+def _core_xml(title: str, description: str) -> bytes:
+    return (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties"'
+        ' xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/"'
+        ' xmlns:dcmitype="http://purl.org/dc/dcmitype/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
+        f"<dc:title>{escape(title)}</dc:title><dc:description>{escape(description)}</dc:description>"
+        f"<dc:creator>cpxl {escape(__version__)}</dc:creator><cp:lastModifiedBy>cpxl</cp:lastModifiedBy>"
+        "</cp:coreProperties>"
+    ).encode()
+
+
+def _config_sheet_data() -> str:
+    rows = []
+    for i, key in enumerate(CONFIG_KEYS, start=1):
+        cells = f'<c r="A{i}" t="inlineStr"><is><t>{escape(key)}</t></is></c>'
+        if key == "Show Console":
+            cells += f'<c r="B{i}" t="b"><v>0</v></c>'
+        rows.append(f'<row r="{i}">{cells}</row>')
+    return "<sheetData>" + "".join(rows) + "</sheetData>"
+
+
+def _replace_once(text: str, old: str, new: str, part: str) -> str:
+    if text.count(old) != 1:
+        raise AddinError(f"pyOpenVBA 模板的 {part} 与预期不同（找不到 {old!r}），请检查 pyOpenVBA 的版本。")
+    return text.replace(old, new)
+
+
+def _finish_package(data: bytes, suffix: str, customui: bytes) -> bytes:
+    """Add the ribbon, name the sheet, set properties, and re-zip deterministically."""
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        parts = {name: z.read(name) for name in z.namelist()}
+
+    rels = parts["_rels/.rels"].decode("utf-8")
+    if CUSTOMUI_REL_TYPE not in rels:
+        rel = f'<Relationship Id="{CUSTOMUI_REL_ID}" Type="{CUSTOMUI_REL_TYPE}" Target="{CUSTOMUI_PART}"/>'
+        rels = _replace_once(rels, "</Relationships>", rel + "</Relationships>", "_rels/.rels")
+    parts["_rels/.rels"] = rels.encode("utf-8")
+    parts[CUSTOMUI_PART] = customui
+
+    types = parts["[Content_Types].xml"].decode("utf-8")
+    types, n = re.subn(
+        r'(<Override PartName="/xl/workbook\.xml" ContentType=")[^"]+(")',
+        lambda m: m.group(1) + MAIN_CONTENT_TYPES[suffix] + m.group(2),
+        types,
+    )
+    if n != 1:
+        raise AddinError("pyOpenVBA 模板的 [Content_Types].xml 中没有 /xl/workbook.xml，请检查 pyOpenVBA 的版本。")
+    parts["[Content_Types].xml"] = types.encode("utf-8")
+
+    workbook = parts["xl/workbook.xml"].decode("utf-8")
+    workbook = _replace_once(workbook, 'name="Sheet1"', f'name="{CONFIG_SHEET}"', "xl/workbook.xml")
+    parts["xl/workbook.xml"] = workbook.encode("utf-8")
+    sheet = parts["xl/worksheets/sheet1.xml"].decode("utf-8")
+    sheet = _replace_once(sheet, "<sheetData/>", _config_sheet_data(), "xl/worksheets/sheet1.xml")
+    sheet = _replace_once(sheet, '<dimension ref="A1"/>', f'<dimension ref="A1:B{len(CONFIG_KEYS)}"/>', "sheet1.xml")
+    parts["xl/worksheets/sheet1.xml"] = sheet.encode("utf-8")
+    app = parts["docProps/app.xml"].decode("utf-8")
+    app = _replace_once(app, "<vt:lpstr>Sheet1</vt:lpstr>", f"<vt:lpstr>{CONFIG_SHEET}</vt:lpstr>", "docProps/app.xml")
+    parts["docProps/app.xml"] = app.encode("utf-8")
+    parts["docProps/core.xml"] = _core_xml(
+        "清洁生产审核",
+        f"行业整体清洁生产审核工具 cpxl {__version__} 的 Excel 加载项（功能区选项卡“清洁生产审核”，xlwings {xlwings_version()}）",
+    )
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        for name in sorted(parts):
+            info = zipfile.ZipInfo(name, date_time=ZIP_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.create_system = 0
+            info.external_attr = 0
+            z.writestr(info, parts[name], compresslevel=6)
+    return buf.getvalue()
+
+
+def build(out: Path, workbook_dir: Path = WORKBOOK_DIR, exclude: Collection[str] = ()) -> Path:
+    """Build the add-in (``.xlam``) or a macro-enabled workbook with the same VBA and ribbon (``.xlsm``) at ``out``.
+
+    ``exclude`` leaves modules out by name; the tests use it because LibreOffice Basic cannot compile
+    xlwings' ``Dictionary`` class (used on macOS only), which stops every macro of the project there.
+    """
+    out = Path(out)
+    suffix = out.suffix.lower()
+    if suffix not in MAIN_CONTENT_TYPES:
+        raise AddinError(f"输出文件应以 .xlam（加载项）或 .xlsm（启用宏的工作簿）结尾：{out.name}")
+    skip = {n.casefold() for n in exclude}
+    modules = [m for m in all_modules(workbook_dir) if m.name.casefold() not in skip]
+    customui = customui_xml(workbook_dir)
+    missing = missing_callbacks(customui, modules)
+    if missing:
+        raise AddinError(
+            "customUI.xml 中以下 onAction 没有对应的 VBA 过程 Sub 名称(control As IRibbonControl)：" + "、".join(missing)
+        )
+    package = _finish_package(_vba_package(suffix, modules), suffix, customui)
+    return write_atomic(out, lambda p: p.write_bytes(package))
+
+
+# --------------------------------------------------------------------------------------- install/remove
+
+
+def platform_key(platform: str | None = None) -> str:
+    """``"windows"`` or ``"macos"``; any other system has no desktop Excel (AddinError)."""
+    platform = platform or sys.platform
+    if platform.startswith("win"):
+        return "windows"
+    if platform == "darwin":
+        return "macos"
+    raise AddinError(LINUX_MESSAGE if platform.startswith("linux") else f"不支持的系统 {platform}：" + LINUX_MESSAGE)
+
+
+def _home(home: Path | None) -> Path:
+    return Path(home) if home is not None else Path.home()
+
+
+def _env_dir(env: Mapping[str, str], key: str) -> Path:
+    value = env.get(key)
+    if not value:
+        raise AddinError(f"环境变量 {key} 未设置，无法确定 Excel 的用户文件夹。")
+    return Path(value)
+
+
+def startup_dir(platform: str | None = None, env: Mapping[str, str] | None = None, home: Path | None = None) -> Path:
+    """Excel's per-user startup folder, where add-ins load automatically (as ``xlwings addin install`` uses)."""
+    env = os.environ if env is None else env
+    key = platform_key(platform)
+    if key == "windows":
+        return _env_dir(env, "APPDATA") / "Microsoft" / "Excel" / "XLSTART"
+    return (_home(home) / "Library" / "Containers" / "com.microsoft.Excel" / "Data" / "Library" / "Application Support"
+            / "Microsoft" / "Office" / "16.0" / "Startup" / "Excel")
+
+
+def config_path(platform: str | None = None, env: Mapping[str, str] | None = None, home: Path | None = None) -> Path:
+    """The user config file the embedded xlwings module reads (its GetConfigFilePath with PROJECT_NAME = cpxl)."""
+    env = os.environ if env is None else env
+    if platform_key(platform) == "windows":
+        return _env_dir(env, "USERPROFILE") / f".{PROJECT_NAME}" / f"{PROJECT_NAME}.conf"
+    return _home(home) / "Library" / "Containers" / "com.microsoft.Excel" / "Data" / f"{PROJECT_NAME}.conf"
+
+
+def applescript_dir(home: Path | None = None) -> Path:
+    """Where ``xlwings runpython install`` puts its AppleScript (macOS: RunPython needs it)."""
+    return _home(home) / "Library" / "Application Scripts" / "com.microsoft.Excel"
+
+
+def read_config(path: Path) -> dict[str, str]:
+    """An xlwings config file: lines ``"KEY","VALUE"`` (VBA Write # format)."""
+    out: dict[str, str] = {}
+    if not Path(path).exists():
+        return out
+    for line in Path(path).read_text(encoding=locale.getpreferredencoding(False)).splitlines():
+        m = re.match(r'^\s*"([^"]*)"\s*,\s*"(.*)"\s*$', line)
+        if m:
+            out[m.group(1)] = m.group(2)
+    return out
+
+
+def write_config(path: Path, settings: Mapping[str, str]) -> Path:
+    """Set ``settings`` in an xlwings config file, keeping its other keys (written in the ANSI code page, as xlwings does)."""
+    path = Path(path)
+    merged = {k: v for k, v in read_config(path).items() if k.upper() not in {s.upper() for s in settings}}
+    merged.update(settings)
+    for k, v in merged.items():
+        if '"' in k or '"' in v:
+            raise AddinError(f"配置项不能含有双引号：{k} = {v}")
+    text = "".join(f'"{k}","{v}"\n' for k, v in merged.items())
+    return write_atomic(path, lambda p: p.write_text(text, encoding=locale.getpreferredencoding(False)))
+
+
+def interpreter_settings(platform: str, interpreter: str, env: Mapping[str, str]) -> dict[str, str]:
+    """The config keys that tell RunPython which Python to start (INTERPRETER_WIN/_MAC; conda as xlwings does it)."""
+    key = platform_key(platform)
+    settings = {"INTERPRETER_WIN" if key == "windows" else "INTERPRETER_MAC": interpreter}
+    conda_env, conda_exe = env.get("CONDA_DEFAULT_ENV"), env.get("CONDA_EXE")
+    if key == "windows" and conda_env and conda_exe:
+        # xlwings' convention: the conda root without \Scripts\conda.exe, and the environment's name
+        settings["CONDA PATH"] = str(Path(conda_exe).parent.parent)
+        settings["CONDA ENV"] = conda_env
+    return settings
+
+
+@dataclass
+class InstallResult:
+    addin: Path
+    config: Path
+    settings: dict[str, str]
+    extra: list[Path] = field(default_factory=list)
+
+
+def install(
+    platform: str | None = None,
+    env: Mapping[str, str] | None = None,
+    home: Path | None = None,
+    interpreter: str | None = None,
+) -> InstallResult:
+    """Build cpxl.xlam into Excel's startup folder and point the add-in at this Python interpreter."""
+    platform = platform or sys.platform
+    env = os.environ if env is None else env
+    target = startup_dir(platform, env, home) / ADDIN_NAME
+    settings = interpreter_settings(platform, interpreter or sys.executable, env)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        build(target)
+    except PermissionError as exc:
+        raise AddinError(f"无法写入 {target}：Excel 可能正在运行并已加载本加载项。请先退出 Excel 再安装。") from exc
+    conf = write_config(config_path(platform, env, home), settings)
+    extra = []
+    if platform_key(platform) == "macos":
+        script = xlwings_dir() / f"xlwings-{xlwings_version()}.applescript"
+        dest = applescript_dir(home)
+        dest.mkdir(parents=True, exist_ok=True)
+        extra.append(Path(shutil.copy(script, dest / script.name)))
+    return InstallResult(target, conf, settings, extra)
+
+
+def uninstall(platform: str | None = None, env: Mapping[str, str] | None = None, home: Path | None = None) -> Path:
+    """Remove cpxl.xlam from Excel's startup folder; the config file is kept (as xlwings keeps its own)."""
+    target = startup_dir(platform, env, home) / ADDIN_NAME
+    if not target.exists():
+        raise AddinError(f"加载项未安装：{target} 不存在。")
+    try:
+        target.unlink()
+    except PermissionError as exc:
+        raise AddinError(f"无法删除 {target}：Excel 可能正在运行。请先退出 Excel，或手动删除该文件。") from exc
+    return target
