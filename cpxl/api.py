@@ -15,7 +15,7 @@ from cpxl.book.validate import validate_rows
 from cpxl.book.xlsxread import grid, normalise, open_workbook, raw_rows
 from cpxl.core.folder import AuditFolder
 from cpxl.core.problems import Problem
-from cpxl.diagnosis.run import DiagnosisResult, diagnose
+from cpxl.diagnosis import DiagnosisResult, diagnose
 from cpxl.intake.ingest import IngestResult, IngestSettings, ingest
 from cpxl.plan.run import PlanResult, plan
 

@@ -24,20 +24,12 @@ from cpxl.book.masterio import update_master
 from cpxl.book.xlsxread import read_master_data
 from cpxl.cli.diagnosis import register
 from cpxl.demo import data as demo
-from cpxl.diagnosis.run import (
-    LEVEL_FILLS,
-    MATRIX_SHEET,
-    DiagnosisError,
-    audit_focus,
-    choose_system,
-    diagnose,
-    diagnose_data,
-    find_common_problems,
-    parse_benchmark,
-    score_values,
-    system_from_sheet,
-)
+from cpxl.diagnosis import DiagnosisError, diagnose, diagnose_data, score_values
+from cpxl.diagnosis.common import find_common_problems
+from cpxl.diagnosis.focus import audit_focus
+from cpxl.diagnosis.model import LEVEL_FILLS, MATRIX_SHEET
 from cpxl.diagnosis.scoring import score_table
+from cpxl.diagnosis.system import choose_system, parse_benchmark, system_from_sheet
 from cpxl.domain.indicators import load_system
 
 YEAR = 2025

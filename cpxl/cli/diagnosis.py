@@ -1,5 +1,5 @@
 """``cpxl diagnose DIR`` and ``cpxl score --system S --values FILE``: the command-line faces of
-:func:`cpxl.diagnosis.run.diagnose` and :func:`cpxl.diagnosis.run.score_values`.
+:func:`cpxl.diagnosis.diagnose` and :func:`cpxl.diagnosis.score_values`.
 
 The lead wires them into ``cpxl.cli`` either with ``register(app)`` or by hand::
 
@@ -43,7 +43,8 @@ def _y(x: float) -> str:
 
 def diagnose_command(folder: Path, system: str | None = None, as_json: bool = False) -> None:
     """Run the diagnosis on the audit folder and report; always ends with ``typer.Exit``."""
-    from cpxl.diagnosis.run import SHEET_LEVEL, DiagnosisError, diagnose
+    from cpxl.diagnosis import DiagnosisError, diagnose
+    from cpxl.diagnosis.model import SHEET_LEVEL
     from cpxl.domain.indicators import LEVEL_LABELS, IndicatorSystemError
 
     try:
@@ -98,7 +99,7 @@ def diagnose_command(folder: Path, system: str | None = None, as_json: bool = Fa
 
 def score_command(system: str, values_path: Path, as_json: bool = False, allow_template: bool = False) -> None:
     """Score one table of values against one system; always ends with ``typer.Exit``."""
-    from cpxl.diagnosis.run import load_values, score_values
+    from cpxl.diagnosis import load_values, score_values
     from cpxl.diagnosis.scoring import TemplateSystemError
     from cpxl.domain.indicators import IndicatorSystemError, load_system
 
