@@ -17,7 +17,8 @@ from cpxl.book.master import init_audit
 from cpxl.demo.scale import make_audit
 from cpxl.report import REPORT_NAME, TEMPLATE, render_report
 from cpxl.report.build_template import build
-from cpxl.report.context import build_context, level_of, parse_benchmark
+from cpxl.report.context import build_context
+from cpxl.report.context.s233_diagnosis import level_of, parse_benchmark
 from cpxl.report.render import render_docx, toc_entries
 
 SPECIAL = "A&B<公司>{{x}}"
@@ -301,7 +302,8 @@ def test_charts_have_chinese_glyphs(tmp_path: Path):
 
 def test_focus_section_follows_the_diagnosis_judgement() -> None:
     """2.3.2 lists as industry focus only what cpxl diagnose judged industry-level (5.2.2 rules)."""
-    from cpxl.report.context import Data, s232_focus
+    from cpxl.report.context.data import Data
+    from cpxl.report.context.s232_focus import s232_focus
 
     ents = [{"name": f"企业{i}", "uscc": str(i), "heavy_pollution": "是", "ghg_reporting": "是" if i == 0 else "否"}
             for i in range(10)]

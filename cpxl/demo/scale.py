@@ -18,7 +18,7 @@ from typing import Any
 from cpxl.book import schema
 from cpxl.book.master import init_audit
 from cpxl.core.folder import AuditFolder
-from cpxl.report.context import level_of, parse_benchmark
+from cpxl.report.context.s233_diagnosis import level_of, parse_benchmark
 
 from . import data as demo
 

@@ -1,0 +1,278 @@
+"""Appendix C 2.3.3 清洁生产水平诊断 (guideline 5.2.3): levels, dimensions, common problems, matrix."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from collections.abc import Mapping
+from typing import Any
+
+from ..fmt import (
+    fnum,
+    join_cn,
+    number,
+    pct,
+    roman_level,
+    text,
+)
+from .data import BELOW_II, DEFAULT_COMMON_SHARE, DIMENSIONS, LEVEL_MEANING, LEVELS, Data, _split
+
+Rows = list[dict[str, Any]]
+
+
+_BENCH = re.compile(r"^\s*(<=|>=|≤|≥|<|>|＜|＞|=)?\s*(-?\d+(?:\.\d+)?)\s*$")
+_RANGE = re.compile(r"^\s*\[\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*\]")
+
+
+def parse_benchmark(s: Any) -> tuple[str, float, float | None] | None:
+    """``"≤30"`` → ``("≤", 30, None)``; ``"[3, 4] …"`` → ``("range", 3, 4)``; anything else → ``None``."""
+    t = text(s).replace("＜", "<").replace("＞", ">").replace("<=", "≤").replace(">=", "≥")
+    m = _RANGE.match(t)
+    if m:
+        return "range", float(m.group(1)), float(m.group(2))
+    m = _BENCH.match(t)
+    if m and m.group(1):
+        return m.group(1), float(m.group(2)), None
+    return None
+
+
+def _meets(b: tuple[str, float, float | None], x: float) -> bool:
+    op, v, hi = b
+    if op == "range":
+        return v <= x <= (hi if hi is not None else v)
+    return {"≤": x <= v, "<": x < v, "≥": x >= v, ">": x > v, "=": x == v}[op]
+
+
+def level_of(value: float, ind: Mapping[str, Any]) -> str | None:
+    """The level a quantitative value reaches against the system's benchmarks (``None``: cannot tell)."""
+    bs = [parse_benchmark(ind.get(k)) for k in ("level1", "level2", "level3")]
+    if any(b is None for b in bs):
+        return None
+    for b, label in zip(bs, ("I级", "II级", "III级"), strict=True):
+        if _meets(b, value):  # type: ignore[arg-type]
+            return label
+    return "未达到III级"
+
+
+def _indicator_levels(d: Data) -> tuple[dict[str, dict[str, dict[str, Any]]], str]:
+    """uscc → indicator id → {value, level, na} of the statistical year; and where they came from."""
+    src, rows = "indicator_values", d.year_rows("indicator_values")
+    uk, nk = "uscc", "enterprise"
+    if not rows:
+        src, rows, uk, nk = "all_ent_indicators", d.year_rows("all_ent_indicators"), "ent_uscc", "ent_name"
+    inds = d.indicators
+    out: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
+    for r in rows:
+        u, iid = text(r.get(uk)), text(r.get("indicator_id"))
+        if not u or not iid:
+            continue
+        if text(r.get(nk)) and u not in d.names:
+            d.names[u] = text(r.get(nk))
+        na = text(r.get("not_applicable")) == "是"
+        value = number(r.get("value"))
+        level = text(r.get("self_level")) or None
+        if level is None and value is not None and iid in inds:
+            level = level_of(value, inds[iid])
+        out[u][iid] = {"value": value, "level": level, "na": na}
+    return out, src
+
+
+def _short(benchmark: Any, kind: Any, limit: int = 16) -> str:
+    """A benchmark for the indicator table: long qualitative requirements are referred to the sheet."""
+    t = re.sub(r"（原文[：:][^）]*）", "", text(benchmark)).strip()
+    return t if len(t) <= limit or text(kind) == "定量" else "定性要求"
+
+
+def s233_diagnosis(d: Data) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    system = d.rows("indicator_system")
+    inds = d.indicators
+    intro: list[str] = []
+    # the indicator system -----------------------------------------------------------
+    if system:
+        lim = [r for r in system if text(r.get("limiting")) == "是"]
+        cats = list(dict.fromkeys(text(r.get("category")) for r in system if text(r.get("category"))))
+        intro.append(f"参照清洁生产评价指标体系，采用标准对比法、先进对照法和同类类比法，对审核企业的清洁生产水平进行诊断。"
+                     f"指标体系包括一级指标{len(cats)}项、二级指标{len(system)}项（定量指标"
+                     f"{sum(text(r.get('kind')) == '定量' for r in system)}项、定性指标"
+                     f"{sum(text(r.get('kind')) == '定性' for r in system)}项），其中限定性指标{len(lim)}项"
+                     + (f"（{join_cn((text(r.get('indicator')) for r in lim), limit=4)}）" if lim else "") + "。")
+        by_dim: dict[str, Rows] = defaultdict(list)
+        for r in system:
+            by_dim[text(r.get("dimension")) or "未归类"].append(r)
+        covered = [k for k in DIMENSIONS if by_dim.get(k)]
+        out["dims"] = [{"dimension": k, "count": str(len(by_dim.get(k, []))),
+                        "limiting": str(sum(text(r.get("limiting")) == "是" for r in by_dim.get(k, []))),
+                        "examples": join_cn((text(r.get("indicator")) for r in by_dim.get(k, [])), limit=3) or "—"}
+                       for k in (*DIMENSIONS, *(k for k in by_dim if k not in DIMENSIONS))]
+        missing = [k for k in DIMENSIONS if k not in covered]
+        s = f"按《行业整体清洁生产审核指南》5.2.3 的诊断内容归类，指标覆盖{len(covered)}个诊断维度"
+        if missing:
+            s += f"，{join_cn(missing)}无对应指标，由审核小组通过现场考察和专家经验补充评价"
+        intro.append(s + "，见表。")
+        out["indicators"] = [{"no": str(i), "category": text(r.get("category")), "indicator": text(r.get("indicator")),
+                              "unit": text(r.get("unit")), "weight": fnum(r.get("weight"), dash=""),
+                              "limiting": text(r.get("limiting")), "l1": _short(r.get("level1"), r.get("kind")),
+                              "l2": _short(r.get("level2"), r.get("kind")), "l3": _short(r.get("level3"), r.get("kind"))}
+                             for i, r in enumerate(system, start=1)]
+    else:
+        intro.append("审核总表未录入清洁生产评价指标体系，无法按指标开展水平诊断。")
+        out["dims"], out["indicators"] = [], []
+    out["intro"] = intro
+    # levels ---------------------------------------------------------------------------
+    diag = d.rows("diagnosis")
+    lv: list[str] = []
+    counts = Counter(text(r.get("level")) or "数据不全" for r in diag)
+    n = len(diag)
+    out["level_rows"] = [{"level": k, "meaning": LEVEL_MEANING[k], "count": str(counts.get(k, 0)),
+                          "share": pct(counts.get(k, 0), n)} for k in LEVELS if k in counts or k in LEVELS[:3]] if diag else []
+    if diag:
+        s = f"{n}家企业的综合评价结果为："
+        s += "；".join(f"达到{k}（{LEVEL_MEANING[k]}）的{counts[k]}家，占{pct(counts[k], n)}"
+                      if k in ("I级", "II级", "III级") else f"{k}的{counts[k]}家，占{pct(counts[k], n)}"
+                      for k in LEVELS if counts.get(k))
+        lv.append(s + "。")
+        up = counts.get("I级", 0) + counts.get("II级", 0)
+        lv.append(f"达到国内清洁生产先进水平（II级）及以上的企业占{pct(up, n)}。")
+        d.facts["levels"] = {k: counts.get(k, 0) for k in LEVELS}
+        d.facts["n_diag"] = n
+        for key, label in (("y1", "Y_I"), ("y2", "Y_II"), ("y3", "Y_III")):
+            vals = [number(r.get(key)) for r in diag if number(r.get(key)) is not None]
+            if vals:
+                d.facts.setdefault("y_avg", {})[label] = sum(vals) / len(vals)
+        if d.facts.get("y_avg"):
+            lv.append("各企业综合评价指数平均值为" + "、".join(f"{k} {fnum(v, 1)}" for k, v in d.facts["y_avg"].items()) + "。")
+        lim_fail = [r for r in diag if text(r.get("limiting_failures"))]
+        if lim_fail:
+            toks = Counter(t for r in lim_fail for t in _split(r.get("limiting_failures")))
+            lv.append(f"有{len(lim_fail)}家企业存在未达标的限定性指标，主要为"
+                      + join_cn((f"{d.indicator_name(k)}（{v}家）" for k, v in toks.most_common(3))) + "。")
+            d.facts["limiting_fail"] = len(lim_fail)
+        blockers = Counter(t for r in diag for t in _split(r.get("blockers")))
+        if blockers:
+            lv.append("制约企业清洁生产水平升级的指标主要为"
+                      + join_cn(f"{d.indicator_name(k)}（{v}家）" for k, v in blockers.most_common(5)) + "。")
+        missing = [r for r in diag if text(r.get("missing"))]
+        if missing:
+            lv.append(f"有{len(missing)}家企业存在缺失数据，相关指标按未达标处理或暂不判定，需督促企业补报。")
+            d.facts["missing_data"] = len(missing)
+        d.charts["level"] = {"labels": [k for k in LEVELS if counts.get(k)],
+                             "counts": [counts[k] for k in LEVELS if counts.get(k)]}
+    else:
+        lv.append("审核总表尚未录入清洁生产水平诊断结果（运行 cpxl diagnose 后生成），本节仅依据各企业的指标等级进行分析。")
+    out["levels"] = lv
+    out["results"] = [{"no": str(i), "enterprise": d.name_of(r), "y1": fnum(r.get("y1"), 1), "y2": fnum(r.get("y2"), 1),
+                       "y3": fnum(r.get("y3"), 1), "level": text(r.get("level")),
+                       "limiting": "、".join(d.indicator_name(t) for t in _split(r.get("limiting_failures"))) or "—"}
+                      for i, r in enumerate(diag, start=1)]
+    # common problems ------------------------------------------------------------------
+    levels, src = _indicator_levels(d)
+    pb: list[str] = []
+    share_set = number(d.setting("common_share"))
+    threshold = (share_set if share_set is not None else DEFAULT_COMMON_SHARE) / 100
+    stats = []
+    for iid, ind in inds.items():
+        vals = [e[iid] for e in levels.values() if iid in e and not e[iid]["na"] and e[iid]["level"]]
+        if not vals:
+            continue
+        below2 = sum(v["level"] in BELOW_II for v in vals)
+        below3 = sum(v["level"] == "未达到III级" for v in vals)
+        stats.append({"iid": iid, "indicator": text(ind.get("indicator")), "dimension": text(ind.get("dimension")),
+                      "n": len(vals), "below2": below2, "below3": below3, "share2": below2 / len(vals),
+                      "limiting": text(ind.get("limiting")) == "是"})
+    stats.sort(key=lambda s: (-s["share2"], -s["below3"], s["indicator"]))
+    common = [s for s in stats if s["share2"] >= threshold and s["below2"]]
+    judged = {text(r.get("indicator_id")) for r in d.rows("common_problems")}
+    if judged:  # cpxl diagnose has judged the common problems: the report says the same
+        common = [s for s in stats if s["iid"] in judged] or common
+    shown = common or [s for s in stats if s["below2"]][:5]
+    out["problems"] = [{"no": str(i), "indicator": s["indicator"], "dimension": s["dimension"] or "—",
+                        "n": str(s["n"]), "below2": str(s["below2"]), "share2": pct(s["share2"]),
+                        "below3": str(s["below3"]), "share3": pct(s["below3"], s["n"])}
+                       for i, s in enumerate(shown[:15], start=1)]
+    source = "诊断核定的指标值" if src == "indicator_values" else "企业填报的指标值和自评等级"
+    if stats:
+        pb.append(f"依据{source}，对{len(levels)}家企业的{len(stats)}项指标逐项统计未达到II级（国内清洁生产先进水平）的企业比例，"
+                  f"比例不低于{fnum(threshold * 100)}%的指标判定为行业关键共性问题。")
+        if common:
+            dims = Counter(s["dimension"] for s in common if s["dimension"])
+            pb.append(f"识别出行业关键共性问题{len(common)}项，主要是"
+                      + join_cn((f"{s['indicator']}（{pct(s['share2'])}的企业未达到II级）" for s in common), limit=5)
+                      + (f"，集中在{join_cn(k for k, _ in dims.most_common(2))}方面" if dims else "") + "，见表。")
+            d.facts["common"] = [s["indicator"] for s in common]
+        else:
+            pb.append(f"没有指标的未达到II级企业比例达到{fnum(threshold * 100)}%，未识别出行业关键共性问题；"
+                      "未达到II级企业比例较高的指标见表，可作为企业个性问题予以关注。")
+        fail3 = [s for s in stats if s["below3"]]
+        if fail3:
+            worst = max(fail3, key=lambda s: s["below3"])
+            pb.append(f"有{len(fail3)}项指标存在未达到III级的企业，其中{worst['indicator']}涉及{worst['below3']}家，"
+                      "属于企业突出个性问题，应在企业层面方案中重点解决。")
+    else:
+        pb.append("审核总表尚未录入各企业的指标值，暂不能识别行业关键共性问题。")
+    out["problems_text"] = pb
+    # benchmarking chart ---------------------------------------------------------------
+    bench = []
+    order = [s["iid"] for s in stats] + [i for i in inds if i not in {s["iid"] for s in stats}]
+    for iid in order:
+        ind = inds[iid]
+        if text(ind.get("kind")) == "定性":
+            continue
+        bs = [parse_benchmark(ind.get(k)) for k in ("level1", "level2", "level3")]
+        if any(b is None or b[0] == "range" for b in bs):
+            continue
+        vals = sorted(e[iid]["value"] for e in levels.values() if iid in e and e[iid]["value"] is not None)
+        if len(vals) < 2 or len({b[1] for b in bs}) < 2:  # type: ignore[index]
+            continue
+        bench.append({"name": text(ind.get("indicator")), "unit": text(ind.get("unit")), "values": vals,
+                      "lines": {"I级": bs[0][1], "II级": bs[1][1], "III级": bs[2][1]},  # type: ignore[index]
+                      "lower_better": bs[0][0] in ("≤", "<")})  # type: ignore[index]
+        if len(bench) == 4:
+            break
+    if bench:
+        d.charts["bench"] = {"indicators": bench}
+        out["bench_text"] = [f"选取{join_cn(b['name'] for b in bench)}等指标，将各企业指标值与I、II、III级基准值进行对标，见图。"]
+    else:
+        out["bench_text"] = []
+    # the enterprise × indicator matrix --------------------------------------------------
+    out["matrix"] = _matrix(d, levels, inds)
+    if out["matrix"]:
+        out["matrix_text"] = [f"各企业指标等级见表（{source}；Ⅰ、Ⅱ、Ⅲ表示达到的等级，×表示未达到III级，"
+                              "/表示不适用，—表示未填报或无法判定）。"]
+    else:
+        out["matrix_text"] = []
+    d.count("2.3.3", len(diag) + sum(len(e) for e in levels.values()))
+    return out
+
+
+MATRIX_COLUMNS = 20  # indicator columns per landscape table
+
+
+def _matrix(d: Data, levels: Mapping[str, Mapping[str, Mapping[str, Any]]],
+            inds: Mapping[str, Mapping[str, Any]]) -> list[dict[str, Any]]:
+    if not levels or not inds:
+        return []
+    ids = [i for i in inds if any(i in e for e in levels.values())]
+    if not ids:
+        return []
+    number_of = {iid: str(n) for n, iid in enumerate(inds, start=1)}
+    order = [text(e.get("uscc")) for e in d.enterprises if text(e.get("uscc")) in levels]
+    order += [u for u in levels if u not in set(order)]
+    parts = []
+    chunks = [ids[i:i + MATRIX_COLUMNS] for i in range(0, len(ids), MATRIX_COLUMNS)]
+    for k, chunk in enumerate(chunks, start=1):
+        rows = []
+        for j, u in enumerate(order, start=1):
+            cells = []
+            for iid in chunk:
+                v = levels[u].get(iid)
+                if v is None:
+                    cells.append("—")
+                elif v["na"]:
+                    cells.append("/")
+                else:
+                    cells.append(roman_level(v["level"]) or "—")
+            rows.append({"no": str(j), "name": d.names.get(u, u), "cells": cells})
+        parts.append({"title": "企业清洁生产指标等级矩阵" + (f"（{k}/{len(chunks)}）" if len(chunks) > 1 else ""),
+                      "columns": [number_of[i] for i in chunk], "rows": rows})
+    return parts
