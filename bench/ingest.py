@@ -41,17 +41,15 @@ def _new_uscc(rng: random.Random, old: str) -> str:
 
 def generate(root: Path, n: int, seed: int = 1) -> Path:
     """An audit folder whose inbox holds ``n`` filled workbooks (≈1 in 6 with a typical mistake)."""
-    from cpxl import api
+    from cpxl.book.master import init_audit
+    from cpxl.book.templates import template_filename
     from cpxl.demo import data as demo
 
     api_root = root / "audit"
     base = 28
-    api.run_demo(api_root, n=base) if False else None  # noqa: B018 - kept simple below
     system = demo.demo_system()
     ents = demo.enterprises(base)
     cfg = demo.config()
-    from cpxl.book.master import init_audit
-    from cpxl.book.templates import template_filename
 
     rng = random.Random(seed)
     # the enterprise list holds all N enterprises so that every file is recognised

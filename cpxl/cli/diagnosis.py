@@ -1,24 +1,6 @@
 """``cpxl diagnose DIR`` and ``cpxl score --system S --values FILE``: the command-line faces of
 :func:`cpxl.diagnosis.diagnose` and :func:`cpxl.diagnosis.score_values`.
 
-The lead wires them into ``cpxl.cli`` either with ``register(app)`` or by hand::
-
-    @app.command()
-    def diagnose(folder: Path = typer.Argument(..., help="审核文件夹"),
-                 system: str = typer.Option("", "--system", help="“指标体系”工作表为空时使用的评价指标体系"),
-                 as_json: bool = JsonOpt) -> None:
-        \"\"\"审核诊断（5.2.2–5.2.3）：计算指标、评分、识别行业共性问题与审核重点，写入审核总表。\"\"\"
-        from .diagnosis import diagnose_command
-        diagnose_command(folder, system or None, as_json)
-
-    @app.command()
-    def score(system: str = typer.Option(..., "--system", help="指标体系编号或文件"),
-              values: Path = typer.Option(..., "--values", help="指标值文件（.json/.csv/.xlsx）"),
-              as_json: bool = JsonOpt) -> None:
-        \"\"\"按一个指标体系为一张指标值表评分（每家企业的 Y_I/Y_II/Y_III、等级和制约升级的指标）。\"\"\"
-        from .diagnosis import score_command
-        score_command(system, values, as_json)
-
 Exit codes as for every cpxl command: 0 done; 1 done, but data are missing (some enterprise's result is
 provisional); 2 could not run (no master, bad system or values file) — the message says why, in Chinese.
 """
@@ -26,12 +8,11 @@ provisional); 2 could not run (no master, bad system or values file) — the mes
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import typer
 from rich.table import Table
 
-from .output import console, emit_json, fail
+from .output import JsonOpt, console, emit_json, fail
 
 
 def _y(x: float) -> str:
@@ -154,14 +135,13 @@ def score_command(system: str, values_path: Path, as_json: bool = False, allow_t
 # --------------------------------------------------------------------------- wiring
 
 
-def register(app: typer.Typer, json_option: Any = None) -> None:
+def register(app: typer.Typer) -> None:
     """Add the ``diagnose`` and ``score`` commands to a Typer app."""
-    json_opt = json_option if json_option is not None else typer.Option(False, "--json", help="以 JSON 输出（供程序读取）")
 
     @app.command("diagnose")
     def _diagnose(folder: Path = typer.Argument(..., help="审核文件夹"),
                   system: str = typer.Option("", "--system", help="“指标体系”工作表为空时使用的评价指标体系（编号或文件）"),
-                  as_json: bool = json_opt) -> None:
+                  as_json: bool = JsonOpt) -> None:
         """审核诊断（5.2.2–5.2.3）：计算指标、评分、识别行业共性问题与审核重点，写入审核总表。"""
         diagnose_command(folder, system or None, as_json)
 
@@ -169,6 +149,6 @@ def register(app: typer.Typer, json_option: Any = None) -> None:
     def _score(system: str = typer.Option(..., "--system", help="评价指标体系编号或文件（见 cpxl systems）"),
                values: Path = typer.Option(..., "--values", help="指标值文件（.json/.csv/.xlsx；宽表或长表）"),
                allow_template: bool = typer.Option(False, "--allow-template", help="允许用模板体系试算"),
-               as_json: bool = json_opt) -> None:
+               as_json: bool = JsonOpt) -> None:
         """按一个指标体系为一张指标值表评分：每家企业的 Y_I/Y_II/Y_III、等级和制约升级的指标。"""
         score_command(system, values, as_json, allow_template)

@@ -12,6 +12,9 @@ from typing import Any, NoReturn
 
 import typer
 from rich.console import Console
+from rich.table import Table
+
+from cpxl.core.problems import SEVERITY_ZH, Problem
 
 console = Console()
 err_console = Console(stderr=True)
@@ -30,3 +33,13 @@ def fail(msg: str, as_json: bool = False) -> NoReturn:
     else:
         err_console.print(f"[bold red]错误：[/]{msg}")
     raise typer.Exit(2)
+
+
+def problems_table(problems: list[Problem], limit: int = 200) -> Table:
+    """The problems as a Chinese table (级别, 文件, 工作表, 单元格, 项目, 问题, 修改方法)."""
+    t = Table(show_lines=False)
+    for h in ("级别", "文件", "工作表", "单元格", "项目", "问题", "修改方法"):
+        t.add_column(h, overflow="fold")
+    for p in problems[:limit]:
+        t.add_row(SEVERITY_ZH.get(p.severity, p.severity), p.file, p.sheet, p.cell, p.field, p.message, p.fix)
+    return t

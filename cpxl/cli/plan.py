@@ -1,14 +1,5 @@
-"""``cpxl plan DIR``: the command-line face of :func:`cpxl.plan.run.plan`.
-
-The lead wires it into ``cpxl.cli`` as::
-
-    @app.command()
-    def plan(folder: Path = typer.Argument(..., help="审核文件夹"),
-             today: str = typer.Option("", "--today", help="跟踪日期（默认今天），如 2026-06-30"),
-             as_json: bool = JsonOpt) -> None:
-        \"\"\"设置审核目标，生成、筛选和评估清洁生产方案，跟踪方案实施（5.3.1–5.3.2）。\"\"\"
-        from .plan import plan_command
-        plan_command(folder, as_json, today or None)
+"""``cpxl plan DIR``: the command-line face of :func:`cpxl.plan.plan` (targets, proposals, screening,
+economics and tracking, 5.3.1–5.3.2).
 
 Exit codes as for every cpxl command: 0 done, 1 done with problems to look at (here: none), 2 could
 not run (no master, no indicator values, invalid parameters) — the message says why, in Chinese.
@@ -24,7 +15,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from .output import console, fail
+from .output import JsonOpt, console, fail
 
 
 def plan_command(folder: Path, as_json: bool = False, today: str | dt.date | None = None) -> None:
@@ -69,3 +60,16 @@ def plan_command(folder: Path, as_json: bool = False, today: str | dt.date | Non
         console.print(f"督办通知：{res.follow_up_file}")
     console.print(f"已写入审核总表：{res.master}")
     raise typer.Exit(0)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``plan`` to ``app``."""
+
+    @app.command()
+    def plan(
+        folder: Path = typer.Argument(..., help="审核文件夹"),
+        today: str = typer.Option("", "--today", help="跟踪日期（默认今天），如 2026-11-24"),
+        as_json: bool = JsonOpt,
+    ) -> None:
+        """设置审核目标，生成、筛选和评估清洁生产方案，跟踪方案实施（5.3.1–5.3.2）。"""
+        plan_command(folder, as_json, today or None)

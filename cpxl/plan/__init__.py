@@ -1,0 +1,10 @@
+"""Stage 3, 方案制定 (guideline 5.3.1–5.3.2): targets, proposals, screening, economics and tracking.
+
+In: the master's 指标体系, 指标值汇总, 诊断结果, 共性问题, 审核重点 and 方案参数设置. Out: 审核目标 and 改善潜力
+(``targets``), 方案汇总 with the weighted-sum screening (``proposals``), payback/NPV/NPVR/IRR (``economics``) and
+方案跟踪 (``tracking``), written back into the master by ``run``.
+"""
+
+from .run import PlanResult, plan
+
+__all__ = ["PlanResult", "plan"]

@@ -1,0 +1,28 @@
+"""``cpxl demo``: the bundled demo audit, end to end."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from cpxl import api
+
+from .output import JsonOpt, console, emit_json
+
+
+def register(app: typer.Typer) -> None:
+    """Add the commands of this stage to ``app``."""
+
+    @app.command()
+    def demo(folder: Path = typer.Argument(Path("demo-audit"), help="演示审核文件夹"), as_json: bool = JsonOpt) -> None:
+        """运行内置演示审核（虚构的东岚省危险废物焚烧处置行业）：总表、模板、企业回传文件及后续各步。"""
+        res = api.run_demo(folder)
+        if as_json:
+            emit_json({"ok": True, **res})
+            return
+        console.print(f"演示审核文件夹：[bold]{res['folder']}[/]")
+        console.print(f"  审核总表：{res['master']}")
+        console.print(f"  企业模板：{len(res['templates'])} 份；企业回传文件（收件箱）：{len(res['returned'])} 份")
+        for k, v in res.get("steps", {}).items():
+            console.print(f"  {k}：{v}")

@@ -1,0 +1,80 @@
+"""The bundled demo audit end to end, as a regulator and 28 enterprises would run it: master workbook,
+templates, returned workbooks (some with typical mistakes, one wrong attachment), ingest, diagnosis, plan
+(with simulated progress on the proposals), the report and the Excel add-in."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+from typing import Any
+
+from cpxl.book.master import init_audit
+from cpxl.book.templates import make_templates
+from cpxl.core.folder import AuditFolder
+from cpxl.diagnosis import diagnose
+from cpxl.intake.ingest import ingest
+from cpxl.plan.run import plan
+from cpxl.report import render_report
+
+
+def _summary_text(result: Any) -> str:
+    for attr in ("summary", "text"):
+        v = getattr(result, attr, None)
+        if callable(v):
+            v = v()
+        if isinstance(v, str) and v:
+            return v.splitlines()[0]
+    return type(result).__name__
+
+
+def run_demo(root: Path, n: int = 28, year: int = 2025, mistakes: bool = True) -> dict[str, Any]:
+    """The bundled demo audit end to end; returns what was produced where."""
+    from cpxl.demo import data as demo
+
+    system = demo.demo_system()
+    ents = demo.enterprises(n)
+    cfg = demo.config()
+    old = AuditFolder(Path(root))  # the demo starts afresh: an earlier demo's ledger and files would mix in
+    for d in (old.inbox, old.archive, old.feedback, old.templates):
+        shutil.rmtree(d, ignore_errors=True)
+    old.ledger.unlink(missing_ok=True)
+    folder = init_audit(Path(root), cfg["industry"], cfg["region"], year, cfg["industry_code"],
+                        data=demo.master_data(year, ents, system), overwrite=True,
+                        audit_extra=demo.audit_extra(year))
+    templates = make_templates(folder.root)
+    by_uscc = {p.stem.rsplit("_", 1)[-1]: p for p in templates}
+    returned = []
+    notes: dict[str, str] = {}
+    for i, e in enumerate(ents):
+        data = demo.enterprise_data(e, year, system)
+        if mistakes and i % 3 == 1 and (i // 3) < len(demo.MISTAKES):
+            notes[e["name"]] = demo.add_mistakes(data, demo.MISTAKES[i // 3], year)
+        out = folder.inbox / by_uscc[e["uscc"]].name
+        demo.fill_template(by_uscc[e["uscc"]], out, data)
+        returned.append(out)
+    steps: dict[str, str] = {}
+    (folder.inbox / "扫描件_请查收.xlsx").write_text("这不是 Excel 文件", encoding="utf-8")  # a typical wrong attachment
+    res = ingest(folder.root)
+    steps["企业报送校验"] = (f"接受 {res.count('accepted')} 份，退回修改 {res.count('rejected')} 份，"
+                       f"无法读取 {res.count('unreadable')} 份；校验报告 {res.report}")
+    today = dt.date(year + 1, 11, 24)  # the demo audit's "today": the report-writing stage of its work plan
+    d = diagnose(folder.root)
+    steps["诊断评分"] = _summary_text(d)
+    p = plan(folder.root, today=today)
+    demo.simulate_progress(folder.master, today)
+    p = plan(folder.root, today=today)
+    c = p.counts
+    counts = (f"目标 {c.get('targets', 0)} 项；方案 {c.get('proposals', 0)} 项（行业层面 {c.get('industry_proposals', 0)}，"
+              f"企业层面 {c.get('enterprise_proposals', 0)}；无/低费 {c.get('low_cost', 0)}，中/高费 {c.get('mid_high_cost', 0)}）；"
+              f"跟踪 {c.get('tracking', 0)} 项")
+    decided = "，".join(f"{k} {v} 项" for k, v in p.decisions.items())
+    steps["目标与方案"] = f"{counts}；筛选结论：{decided}；逾期 {p.overdue} 项"
+    r = render_report(folder.root, pdf=True)
+    steps["审核报告"] = f"{r.docx}；PDF：{r.pdf}"
+    from cpxl.excel.addin import build as build_addin
+
+    addin = build_addin(folder.root / "cpxl.xlam")
+    steps["Excel 加载项"] = f"{addin}（Windows/macOS 上运行 cpxl addin install 安装）"
+    return {"folder": str(folder.root), "master": str(folder.master), "templates": [str(p) for p in templates],
+            "returned": [str(p) for p in returned], "mistakes": notes, "steps": steps}
