@@ -62,7 +62,7 @@ def generate(root: Path, n: int, seed: int = 1) -> Path:
             e["permit_no"] = e["uscc"] + "001P"
         clones.append(e)
     data = demo.master_data(2025, clones, system)
-    folder = init_audit(api_root, cfg["industry"], cfg["region"], 2025, cfg["industry_code"], data=data,
+    folder = init_audit(api_root, cfg["industry"], cfg["region"], 2025, cfg["industry_code"], pack=cfg["industry_pack"], data=data,
                         overwrite=True, audit_extra=demo.audit_extra(2025))
     # fill one template per base enterprise, then clone it at the byte level for the others
     folder.templates.mkdir(exist_ok=True)

@@ -12,6 +12,7 @@ import pytest
 
 from cpxl.diagnosis import derive, energy
 from cpxl.diagnosis.derive import DeriveOptions, derive_enterprise
+from cpxl.domain import packs
 
 Y = 2025
 A = "91990100MA0000001X"
@@ -60,6 +61,13 @@ def dataset() -> dict[str, list[dict]]:
     }
 
 
+@pytest.fixture(autouse=True)
+def _incineration_pack():
+    """The dataset is of the hazardous-waste incineration industry: its pack names the quantities."""
+    with packs.activated("hazardous-waste-incineration"):
+        yield
+
+
 @pytest.fixture(scope="module")
 def by_ent() -> dict[str, dict]:
     return derive.by_enterprise(dataset())
@@ -98,8 +106,8 @@ def test_enterprise_a_by_hand(by_ent: dict) -> None:
     assert d["co2_per_t_waste"].value == pytest.approx(64.56)
     assert d["co2_energy"].inputs["grid_factor"]["year_used"] == 2023
     # SO₂ (2 + 1) t = 3 000 kg ÷ 20 000 t = 0.15 kg/t; NOₓ 10 t → 0.5 kg/t
-    assert d["so2_discharge_per_t_waste"].value == pytest.approx(0.15)
-    assert d["nox_discharge_per_t_waste"].value == pytest.approx(0.5)
+    assert d["so2_discharge_per_unit_product"].value == pytest.approx(0.15)
+    assert d["nox_discharge_per_unit_product"].value == pytest.approx(0.5)
     # 主要污染物 COD 1 000 kg + 氨氮 100 kg + SO₂ 3 000 kg + NOₓ 10 000 kg = 14 100 kg ÷ 20 000 t = 0.705 kg/t
     assert d["pollutant_per_unit_product"].value == pytest.approx(0.705)
     for q in ("energy_per_t_waste", "water_per_t_waste", "denitration_agent_per_t_waste_fed"):
@@ -151,11 +159,30 @@ def test_main_product_choice_and_units() -> None:
         {"year": Y, "product": "危险废物焚烧处置量（2#线）", "unit": "万t", "output": 0.8},
     ]}
     p = derive.product_output(recs, Y)
-    assert p.value == pytest.approx(20000) and any("2 行" in n for n in p.notes)  # both lines added, steam not
+    assert p.value == pytest.approx(20000) and any("2 种产品" in n for n in p.notes)  # both lines added, steam not
+    assert p.name == "危险废物焚烧处置量"
     bad = derive.product_output({"ent_products": [{"year": Y, "product": "危险废物焚烧处置量", "unit": "件",
                                                    "output": 5}]}, Y)
-    assert bad.value is None and "不是质量单位" in bad.problems[0]
+    assert bad.value is None and "不能换算为 t" in bad.problems[0]
     assert derive.product_output({}, Y).problems == ("缺少 2025 年产品产量（B.2产品产量）",)
+    none = derive.product_output({"ent_products": [{"year": Y, "product": "蒸汽", "unit": "t", "output": 9}]}, Y)
+    assert none.value is None and "没有危险废物焚烧处置量" in none.problems[0]  # never the largest product instead
+
+
+def test_multi_product_enterprise_divides_by_all_its_products() -> None:
+    """Issue 11.2: 2 100 000 m³ over 22 000 t + 6 000 t is 75.00 m³/t (not 95.45 over the largest product)."""
+    recs = {"ent_products": [{"year": Y, "product": "涤纶染色布", "unit": "t", "output": 22000},
+                             {"year": Y, "product": "棉印花布", "unit": "万t", "output": 0.6},
+                             {"year": Y, "product": "试样", "unit": "件", "output": 300}],
+            "ent_water": [{"year": Y, "source": "自来水", "intake": 2100000}]}
+    with packs.activated("generic"):
+        d = derive_enterprise(recs, Y)
+        assert d["water_per_unit_product"].value == pytest.approx(75.0)
+        assert d["product_output"].name == "产品产量" and "危险废物" not in d["water_per_unit_product"].formula
+        assert any("试样" in n for n in d["product_output"].notes)  # the product counted in 件 is named, not added
+        by_one = derive_enterprise(recs, Y, denominators={"water_per_unit_product": {
+            "kind": "match", "products": ["涤纶"], "unit": "t"}})
+        assert by_one["water_per_unit_product"].value == pytest.approx(2100000 / 22000)
 
 
 def test_indicator_unit_conversion() -> None:

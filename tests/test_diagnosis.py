@@ -220,7 +220,7 @@ def demo_master(tmp_path_factory: pytest.TempPathFactory) -> Path:
     data["all_ent_water"] = [r for r in data["all_ent_water"] if not (r["ent_uscc"] == second and r["year"] == YEAR)]
     cfg = demo.config()
     root = tmp_path_factory.mktemp("diag") / "audit"
-    init_audit(root, cfg["industry"], cfg["region"], YEAR, cfg["industry_code"], data=data,
+    init_audit(root, cfg["industry"], cfg["region"], YEAR, cfg["industry_code"], pack=cfg["industry_pack"], data=data,
                audit_extra=demo.audit_extra(YEAR))
     assert silent["uscc"] not in {r["ent_uscc"] for r in data["all_ent_water"]}
     return root

@@ -27,7 +27,7 @@ def test_meta_validation(key: str) -> None:
 def test_sheet_vocabulary(key: str) -> None:
     s = schema.load(key)
     assert 0 < len(s.sheet) <= 31 and not (set(s.sheet) & EXCEL_SHEET_FORBIDDEN)
-    assert s.workbook in ("master", "enterprise") and s.layout in ("table", "form")
+    assert s.workbook in ("master", "enterprise", "system") and s.layout in ("table", "form")
     assert s.clause, "every sheet names the clause of the guideline it implements"
     for f in s.fields:
         assert f.title and f.type in ("string", "number", "integer")

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import functools
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
@@ -15,8 +17,11 @@ from openpyxl.utils import quote_sheetname
 from cpxl import __version__
 from cpxl.core.atomic import write_atomic
 from cpxl.core.folder import AuditFolder
+from cpxl.domain import packs
+from cpxl.domain.indicators import load_system
 
 from . import schema
+from .indicator_sheet import system_rows
 from .xlsxwrite import BODY_FONT, DESC_FONT, TITLE_FONT, ListRegistry, put, put_formula, write_sheet
 
 HOME_SHEET = "首页"
@@ -33,9 +38,11 @@ WORKFLOW = [
 
 
 def default_audit_task(
-    industry: str, region: str, year: int, industry_code: str = "", audit_name: str | None = None
+    industry: str, region: str, year: int, industry_code: str = "", audit_name: str | None = None,
+    pack: str = packs.DEFAULT_PACK,
 ) -> dict[str, Any]:
     return {
+        "industry_pack": pack,
         "audit_name": audit_name or f"{region}{industry}行业整体清洁生产审核",
         "industry_name": industry,
         "industry_code": industry_code,
@@ -137,14 +144,61 @@ def init_audit(
     data: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
     overwrite: bool = False,
     audit_extra: Mapping[str, Any] | None = None,
+    pack: str | Path | None = None,
 ) -> AuditFolder:
-    """Create the audit folder and its master workbook; refuse to overwrite an existing master."""
+    """Create the audit folder and its master workbook; refuse to overwrite an existing master.
+
+    ``pack`` (an industry pack id, default: the generic pack) decides the templates' rows and lists; its
+    indicator system fills the 指标体系 sheet unless ``data`` brings one.
+    """
     folder = AuditFolder(Path(root))
     if folder.master.exists() and not overwrite:
         raise FileExistsError(f"{folder.master} 已存在。为避免覆盖已填写的审核总表，请换一个文件夹或删除原文件后重试。")
+    ids = [r.get("indicator_id") for r in (data or {}).get("indicator_system", ())]
+    chosen = packs.load_pack(pack or packs.pack_id_of(None, ids))  # a shipped system brings its own pack
     folder.create()
-    audit = default_audit_task(industry, region, year or default_statistical_year(), industry_code, audit_name)
+    audit = default_audit_task(industry, region, year or default_statistical_year(), industry_code, audit_name,
+                               chosen.id)
     audit.update(audit_extra or {})
-    wb = build_master(audit, data)
+    data = dict(data or {})
+    if pack and not data.get("indicator_system") and chosen.system_path is not None:
+        data["indicator_system"] = system_rows(load_system(chosen.system_path))
+    with packs.activated(chosen):
+        wb = build_master(audit, data)
     write_atomic(folder.master, lambda p: wb.save(p))
     return folder
+
+
+@contextlib.contextmanager
+def audit_pack(root: Path) -> Iterator[packs.Pack]:
+    """Run a block with the industry pack of the audit at ``root`` (a folder or its master) active."""
+    root = Path(root)
+    master = root if root.suffix.lower() in (".xlsx", ".xlsm") else AuditFolder(root).master
+    pack_id = master_pack(master) if master.is_file() else packs.DEFAULT_PACK
+    with packs.activated(pack_id) as p:
+        yield p
+
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def with_audit_pack(fn: _F) -> _F:
+    """Decorate a step whose first argument is the audit folder (or master): it runs with the audit's pack."""
+
+    @functools.wraps(fn)
+    def wrapper(root: Path, *args: Any, **kwargs: Any) -> Any:
+        with audit_pack(root):
+            return fn(root, *args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def master_pack(master: Path) -> str:
+    """The industry pack an audit's master workbook names (审核任务 → 行业包; older masters: the generic pack)."""
+    from .xlsxread import read_records
+
+    rows = read_records(Path(master), schema.load("audit_task"))
+    if rows and rows[0].get("industry_pack"):
+        return packs.pack_id_of(rows[0])
+    ids = [r.get("indicator_id") for r in read_records(Path(master), schema.load("indicator_system"))]
+    return packs.pack_id_of(rows[0] if rows else None, ids)

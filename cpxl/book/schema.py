@@ -4,12 +4,16 @@ A schema describes one row of one sheet (JSON Schema 2020-12, ``type: object``) 
 ``x-`` keywords for what JSON Schema has no word for. The vocabulary is documented in
 ``schemas/README.md``. Everything else in cpxl — headers, column order, Excel data
 validation, input messages, self-check formulas, Python validation — is derived here.
+
+Industry-specific content comes from the active industry pack (:mod:`cpxl.domain.packs`): a field with
+``x-pack-list`` takes the pack's drop-down list, a sheet with ``x-pack-rows`` the pack's prefilled rows.
+The schemas are therefore loaded per pack (and cached per pack).
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -17,6 +21,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 
 from cpxl.core.paths import SCHEMAS
+from cpxl.domain import packs
 
 EXCEL_SHEET_FORBIDDEN = set('[]:*?/\\')
 
@@ -114,7 +119,7 @@ class SheetSchema:
     min_rows: int = 50
     key_fields: tuple[str, ...] = ()
     prefill: tuple[dict[str, Any], ...] = ()
-    template_rows: tuple[dict[str, Any], ...] = ()
+    template_rows: tuple[packs.PrefillRow, ...] = ()  # rows every template prefills (from the industry pack)
     rules: tuple[str, ...] = ()
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
@@ -178,24 +183,50 @@ def parse(doc: dict[str, Any], key: str) -> SheetSchema:
         min_rows=int(doc.get("x-min-rows", 50)),
         key_fields=tuple(doc.get("x-key", ())),
         prefill=tuple(doc.get("x-prefill", ())),
-        template_rows=tuple(doc.get("x-template-rows", ())),
+        template_rows=(),
         rules=tuple(doc.get("x-rules", ())),
         raw=doc,
     )
 
 
+def apply_pack(doc: dict[str, Any], pack: packs.Pack) -> dict[str, Any]:
+    """A schema document with the pack's lists (``x-pack-list``) and prefilled rows (``x-pack-rows``)."""
+    doc = json.loads(json.dumps(doc))
+    for spec in doc["properties"].values():
+        hook = spec.get("x-pack-list")
+        if not hook:
+            continue
+        name, mode = (hook, "extend") if isinstance(hook, str) else (hook["list"], hook.get("mode", "extend"))
+        items = pack.list(name)
+        if not items:
+            continue
+        base = list(spec.get("enum", ()))
+        head = list(hook.get("first", ())) if isinstance(hook, dict) else []
+        tail = [x for x in base if x == "其他"]
+        if mode == "replace":
+            merged = [*head, *items, *tail]
+        else:
+            merged = [*head, *items, *[x for x in base if x not in items and x != "其他"], *tail]
+        spec["enum"] = list(dict.fromkeys(merged))
+    return doc
+
+
 @cache
-def _load_all(folder: str) -> dict[str, SheetSchema]:
+def _load_all(folder: str, pack_id: str) -> dict[str, SheetSchema]:
+    pack = packs.load_pack(pack_id)
     out: dict[str, SheetSchema] = {}
     for path in sorted(Path(folder).glob("*.json")):
-        doc = json.loads(path.read_text(encoding="utf-8"))
-        out[path.stem] = parse(doc, path.stem)
+        doc = apply_pack(json.loads(path.read_text(encoding="utf-8")), pack)
+        s = parse(doc, path.stem)
+        if doc.get("x-pack-rows"):
+            s = replace(s, template_rows=tuple(pack.rows(path.stem)))
+        out[path.stem] = s
     return dict(sorted(out.items(), key=lambda kv: kv[1].order))
 
 
 def load_all(folder: Path = SCHEMAS) -> dict[str, SheetSchema]:
-    """All sheet schemas, in workbook order."""
-    return _load_all(str(folder))
+    """All sheet schemas for the active industry pack, in workbook order."""
+    return _load_all(str(folder), packs.active_id())
 
 
 def load(key: str) -> SheetSchema:
@@ -211,8 +242,12 @@ def by_sheet_name() -> dict[str, SheetSchema]:
     return {s.sheet: s for s in load_all().values()}
 
 
-@cache
 def _validator(key: str) -> Draft202012Validator:
+    return _validator_for(key, packs.active_id())
+
+
+@cache
+def _validator_for(key: str, pack_id: str) -> Draft202012Validator:
     return Draft202012Validator(load(key).raw, format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 

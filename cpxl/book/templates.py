@@ -24,6 +24,7 @@ from cpxl import __version__
 from cpxl.core.atomic import write_atomic
 from cpxl.core.folder import AuditFolder, safe_filename
 from cpxl.core.isolate import run_isolated
+from cpxl.domain import packs
 
 from . import schema
 from .indicator_sheet import reported_rows
@@ -100,8 +101,8 @@ def _prefill(s: schema.SheetSchema, enterprise: Mapping[str, Any], years: Sequen
                  "year": year} for r in indicator_rows]
         return rows, {"indicator_id", "indicator", "unit", "year"}
     if s.per_year and s.template_rows:
-        rows = [{"year": y, **t} for y in years for t in s.template_rows]
-        return rows, {"year", *{k for t in s.template_rows for k in t}}
+        rows = [{"year": y, **t.values} for y in years for t in s.template_rows]
+        return rows, {"year", *{k for t in s.template_rows for k in t.values}}
     return [], set()
 
 
@@ -208,6 +209,13 @@ def read_master(folder: AuditFolder) -> tuple[dict[str, Any], list[dict[str, Any
 
 def make_templates(root: Path, indicator_rows: Sequence[Mapping[str, Any]] | None = None) -> list[Path]:
     """Write one template per enterprise of the master's enterprise list into the templates folder."""
+    from .master import audit_pack
+
+    with audit_pack(Path(root)):
+        return _make_templates(Path(root), indicator_rows)
+
+
+def _make_templates(root: Path, indicator_rows: Sequence[Mapping[str, Any]] | None) -> list[Path]:
     folder = AuditFolder(Path(root))
     audit, enterprises, indicators = read_master(folder)
     if not audit.get("statistical_year"):
@@ -216,7 +224,8 @@ def make_templates(root: Path, indicator_rows: Sequence[Mapping[str, Any]] | Non
         raise ValueError("审核总表“企业名单”中没有企业（需填写企业名称和统一社会信用代码）。")
     rows = indicator_rows if indicator_rows is not None else reported_rows(indicators)
     folder.templates.mkdir(parents=True, exist_ok=True)
-    jobs = [(audit, e, list(rows), str(folder.templates / template_filename(e))) for e in enterprises]
+    pack_id = packs.active_id()
+    jobs = [(audit, e, list(rows), str(folder.templates / template_filename(e)), pack_id) for e in enterprises]
     if len(jobs) < 4:
         return [Path(_template_job(j)) for j in jobs]
     done: dict[str, Path] = {}
@@ -227,8 +236,13 @@ def make_templates(root: Path, indicator_rows: Sequence[Mapping[str, Any]] | Non
     return [done[j[3]] for j in jobs]
 
 
-def _template_job(job: tuple[Mapping[str, Any], Mapping[str, Any], list, str]) -> str:
-    audit, enterprise, rows, out = job
+def _template_job(job: tuple[Mapping[str, Any], Mapping[str, Any], list, str, str]) -> str:
+    audit, enterprise, rows, out, pack_id = job
+    with packs.activated(pack_id):
+        return _write_template(audit, enterprise, rows, out)
+
+
+def _write_template(audit: Mapping[str, Any], enterprise: Mapping[str, Any], rows: list, out: str) -> str:
     wb, _, _ = build_template(audit, enterprise, rows)
     write_atomic(Path(out), lambda p: wb.save(p))
     return out

@@ -13,7 +13,7 @@ from typing import Any
 import jsonschema_rs
 
 from cpxl.core.problems import Problem
-from cpxl.domain import codes
+from cpxl.domain import codes, packs
 
 from . import schema
 from .layout import FIRST_DATA_ROW, SheetLayout, layout_for
@@ -51,9 +51,13 @@ def _schema_message(f: Field, kind: str, instance: Any) -> tuple[str, str, str]:
     return "schema." + kind.lower(), f"“{instance}”不符合要求", f.constraint_text()
 
 
-@cache
 def _compiled(key: str) -> Any:
     """A compiled validator (jsonschema-rs: about 60× faster than pure-Python jsonschema here)."""
+    return _compiled_for(key, packs.active_id())
+
+
+@cache
+def _compiled_for(key: str, pack_id: str) -> Any:
     return jsonschema_rs.validator_for(schema.load_all()[key].raw, validate_formats=True) \
         if key in schema.load_all() else None
 

@@ -22,7 +22,9 @@ def register(app: typer.Typer) -> None:
         region: str = typer.Option(..., "--region", "-r", help="审核区域，如：东岚省"),
         year: int = typer.Option(None, "--year", "-y", help="统计期（年），默认上一自然年（指南5.1.1）"),
         industry_code: str = typer.Option("", "--industry-code", help="GB/T 4754 行业代码，如 N7724"),
-        system: str = typer.Option("", "--system", help="预填的评价指标体系编号（见 cpxl systems）"),
+        pack: str = typer.Option("", "--industry-pack", "-p",
+                                 help="行业包编号（见 cpxl packs），决定模板预填行、下拉列表、合理性范围、方案目录和评价指标体系"),
+        system: str = typer.Option("", "--system", help="改用的评价指标体系编号或文件（默认用行业包自带的体系，见 cpxl systems）"),
         as_json: bool = JsonOpt,
     ) -> None:
         """新建审核：创建审核文件夹和审核总表（首页、各工作表、表A.2预填）。"""
@@ -33,7 +35,7 @@ def register(app: typer.Typer) -> None:
                 from cpxl.domain.indicators import load_system
 
                 data["indicator_system"] = system_rows(load_system(system))
-            f = api.init_audit(folder, industry, region, year, industry_code, data=data)
+            f = api.init_audit(folder, industry, region, year, industry_code, data=data, pack=pack or None)
         except (FileExistsError, FileNotFoundError, ValueError) as exc:
             fail(str(exc), as_json)
         if as_json:
@@ -81,5 +83,6 @@ def register(app: typer.Typer) -> None:
         if as_json:
             emit_json([i.__dict__ for i in items])
             return
+        status = {"complete": "", "partial": "（不完整，须补全后才能评分）", "template": "（模板）"}
         for i in items:
-            console.print(f"{i.id}\t{i.name}\t{i.indicator_count} 项指标{'（模板）' if i.template else ''}")
+            console.print(f"{i.id}\t{i.name}\t{i.indicator_count} 项指标{status.get(i.status, '')}\t行业包 {i.pack}")

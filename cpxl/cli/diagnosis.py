@@ -8,6 +8,7 @@ provisional); 2 could not run (no master, bad system or values file) — the mes
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.table import Table
@@ -93,6 +94,8 @@ def score_command(system: str, values_path: Path, as_json: bool = False, allow_t
         rows = load_values(Path(values_path))
         if not rows:
             raise ValueError(f"指标值文件 {Path(values_path).name} 中没有数据行")
+        if sys_.method == "ndrc-2005":
+            _score_ndrc(sys_, rows, as_json)
         table = score_values(sys_, rows, {"allow_template": True} if allow_template else None)
     except (FileNotFoundError, ValueError, TemplateSystemError) as exc:
         fail(str(exc), as_json)
@@ -129,6 +132,29 @@ def score_command(system: str, values_path: Path, as_json: bool = False, allow_t
     counts = table.level_counts
     console.print(f"共 {len(table.enterprises)} 家：Ⅰ级 {counts['I']}、Ⅱ级 {counts['II']}、Ⅲ级 {counts['III']}、"
                   f"不达标 {counts['none']}；数据不完整 {len(table.incomplete)} 家。")
+    raise typer.Exit(code)
+
+
+def _score_ndrc(sys_: Any, rows: list[dict[str, Any]], as_json: bool) -> None:
+    """``cpxl score`` for a system of the older NDRC method (P = α·P1 + β·P2)."""
+    from cpxl.diagnosis import ndrc
+    from cpxl.diagnosis.score import normalise_rows
+
+    scores = ndrc.score_table(sys_, [{k: v for k, v in r.items()} for r in normalise_rows(sys_, rows)])
+    code = 1 if any(not s.complete for s in scores) else 0
+    if as_json:
+        emit_json({"ok": code == 0, "system": {"id": sys_.id, "name": sys_.name, "method": sys_.method},
+                   "enterprises": [s.to_dict() for s in scores]})
+        raise typer.Exit(code)
+    t = Table(title=f"评分结果（综合评价指数法）：{sys_.name}")
+    for h in ("企业", "P1（定量）", "P2（定性）", "P", "等级", "数据完整"):
+        t.add_column(h, overflow="fold")
+    for s in scores:
+        t.add_row(s.enterprise or "", _y(s.p1), _y(s.p2), _y(s.p), s.grade, "是" if s.complete else "否（暂定）")
+    console.print(t)
+    for s in scores:
+        for msg in s.problems:
+            console.print(f"[red]{s.enterprise}：[/]{msg}")
     raise typer.Exit(code)
 
 

@@ -9,11 +9,12 @@ returns in its template — with the typical mistakes real enterprises make in a
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import random
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import openpyxl
 
@@ -22,11 +23,25 @@ from cpxl.book.indicator_sheet import reported_rows, system_rows
 from cpxl.book.layout import layout_for
 from cpxl.book.xlsxwrite import cell_value, put
 from cpxl.core.paths import DATA
-from cpxl.domain import codes
+from cpxl.domain import codes, packs
 from cpxl.domain.indicators import IndicatorSystem, load_system
 
 CONFIG = DATA / "demo" / "dongan.json"
 LEVEL_LABEL = {"I": "I级", "II": "II级", "III": "III级", None: "未达到III级"}
+
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _in_demo_pack(fn: _F) -> _F:
+    """Run with the demo's industry pack active (its schemas, lists and computed quantities)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with packs.activated(config()["industry_pack"]):
+            return fn(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
 
 
 def config() -> dict[str, Any]:
@@ -102,6 +117,7 @@ def enterprises(n: int = 28, seed: int = 2025) -> list[dict[str, Any]]:
     return out
 
 
+@_in_demo_pack
 def master_data(year: int, ents: Sequence[Mapping[str, Any]], system: IndicatorSystem) -> dict[str, list[dict]]:
     """The regulator's entries of the demo audit, keyed by schema key."""
     cfg = config()
@@ -212,6 +228,8 @@ def _value_for_level(ind: Any, level: str | None, rng: random.Random) -> float:
     """A plausible value of a quantitative indicator that reaches ``level`` (and not the level above)."""
     nums = [x for b in ind.benchmarks.values() for x in (b.value, b.min, b.max) if x is not None]
     lo, hi = min(nums) * 0.5, max(nums) * 1.4 + (1 if max(nums) == 0 else 0)
+    low, high = ind.bounds()  # never a value that cannot exist (a share above 100 %, a negative amount)
+    lo, hi = max(lo, low) if low is not None else lo, min(hi, high) if high is not None else hi
     order = ["I", "II", "III"]
 
     def level_of(x: float) -> str | None:
@@ -229,6 +247,7 @@ def _value_for_level(ind: Any, level: str | None, rng: random.Random) -> float:
     return round(x, digits) if digits else float(round(x))
 
 
+@_in_demo_pack
 def indicator_rows_for(ent: Mapping[str, Any], system: IndicatorSystem, year: int, rng: random.Random) -> list[dict]:
     rows = []
     reported = {r["indicator_id"] for r in reported_rows(system_rows(system))}
@@ -250,6 +269,7 @@ def indicator_rows_for(ent: Mapping[str, Any], system: IndicatorSystem, year: in
     return rows
 
 
+@_in_demo_pack
 def enterprise_data(ent: Mapping[str, Any], year: int, system: IndicatorSystem, seed: int = 7) -> dict[str, list[dict]]:
     """What one enterprise returns in its template (correct data), keyed by schema key."""
     rng = random.Random(f"{seed}-{ent['uscc']}")
@@ -419,6 +439,7 @@ MISTAKES = ("unit_in_cell", "fullwidth_thousands", "approximate", "not_available
 
 # --------------------------------------------------------------------------- writing into templates
 
+@_in_demo_pack
 def fill_template(template: Path, out: Path, data: Mapping[str, Sequence[Mapping[str, Any]]]) -> None:
     """Write ``data`` into a copy of an enterprise template, as an enterprise would type it in Excel."""
     wb = openpyxl.load_workbook(template)
@@ -462,6 +483,7 @@ def demo_system() -> IndicatorSystem:
     return load_system(config()["indicator_system"])
 
 
+@_in_demo_pack
 def simulate_progress(master: Path, today: dt.date, seed: int = 11) -> int:
     """Enterprises report progress on their proposals, as the tracking loop of 5.3.2 expects.
 

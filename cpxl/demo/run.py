@@ -39,7 +39,7 @@ def run_demo(root: Path, n: int = 28, year: int = 2025, mistakes: bool = True) -
     for d in (old.inbox, old.archive, old.feedback, old.templates):
         shutil.rmtree(d, ignore_errors=True)
     old.ledger.unlink(missing_ok=True)
-    folder = init_audit(Path(root), cfg["industry"], cfg["region"], year, cfg["industry_code"],
+    folder = init_audit(Path(root), cfg["industry"], cfg["region"], year, cfg["industry_code"], pack=cfg["industry_pack"],
                         data=demo.master_data(year, ents, system), overwrite=True,
                         audit_extra=demo.audit_extra(year))
     templates = make_templates(folder.root)

@@ -176,5 +176,5 @@ def make_audit(root: Path, n: int = 20, year: int = 2025, seed: int = 7, special
     """An audit folder whose master workbook has every sheet filled for ``n`` enterprises."""
     cfg = demo.config()
     extra, data = sample_data(n, year, seed, special_name)
-    return init_audit(Path(root), cfg["industry"], cfg["region"], year, cfg["industry_code"], data=data,
+    return init_audit(Path(root), cfg["industry"], cfg["region"], year, cfg["industry_code"], data=data, pack=cfg["industry_pack"],
                       overwrite=overwrite, audit_extra=extra)

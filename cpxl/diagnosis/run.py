@@ -7,7 +7,7 @@
 2. builds each enterprise's values for the statistical year (and the two years before, for the
    long table): 审核组核定 values in 指标值汇总 first, then the enterprise's own report
    (汇总_行业指标填报: a number, or the self level I级/II级/III级/未达到III级 → 1/2/3/0, or 不适用),
-   and for indicators whose ``quantity`` is one of ``DERIVED_QUANTITIES`` the value computed from its
+   and for indicators whose ``quantity`` is one of the industry pack's computed quantities the value computed from its
    Appendix B data (:mod:`cpxl.diagnosis.derive`);
 3. scores every enterprise with :func:`cpxl.diagnosis.scoring.score_table`;
 4. builds the industry view of 5.2.3: per indicator the distribution (标准对比法: share at each level;
@@ -29,9 +29,10 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from cpxl.book.indicator_sheet import DERIVED_QUANTITIES
+from cpxl.book.master import with_audit_pack
 from cpxl.core.folder import AuditFolder
 from cpxl.core.problems import Problem
+from cpxl.domain import packs
 from cpxl.domain.indicators import (
     IndicatorSystem,
 )
@@ -51,6 +52,7 @@ from .model import (
     _text,
 )
 from .scoring import (
+    IncompleteSystemError,
     TemplateSystemError,
     score_table,
 )
@@ -98,6 +100,7 @@ def _year(data: Mapping[str, Sequence[Mapping[str, Any]]], opts: DiagnosisOption
     return max(years), [f"“审核任务”未填写统计期，按企业数据中最近的年份 {max(years)} 年诊断。"]
 
 
+@with_audit_pack
 def diagnose(root: Path, system: str | None = None,
              options: DiagnosisOptions | Mapping[str, Any] | None = None) -> DiagnosisResult:
     """Diagnose the audit in folder ``root`` (or the master workbook ``root`` itself); see the module doc.
@@ -121,6 +124,14 @@ def diagnose(root: Path, system: str | None = None,
 def diagnose_data(data: Mapping[str, Sequence[Mapping[str, Any]]], system: str | Path | IndicatorSystem | None = None,
                   options: DiagnosisOptions | Mapping[str, Any] | None = None) -> DiagnosisResult:
     """The diagnosis over master data already read (``read_master_data``); nothing is written."""
+    audit = (data.get("audit_task") or [{}])[0]
+    ids = [r.get("indicator_id") for r in data.get("indicator_system", ())]
+    with packs.activated(packs.pack_id_of(audit, ids)):
+        return _diagnose_data(data, system, options)
+
+
+def _diagnose_data(data: Mapping[str, Sequence[Mapping[str, Any]]], system: str | Path | IndicatorSystem | None,
+                   options: DiagnosisOptions | Mapping[str, Any] | None) -> DiagnosisResult:
     opts = DiagnosisOptions.make(options)
     try:
         sys_, source, warnings = choose_system(data.get("indicator_system", ()), system)
@@ -139,7 +150,8 @@ def diagnose_data(data: Mapping[str, Sequence[Mapping[str, Any]]], system: str |
     ents, w = _enterprise_list(data)
     warnings += w
     years = list(range(year - opts.years_back, year + 1))
-    derived = derive_all(data, years, opts.derive)
+    denominators = {i.quantity: i.denominator for i in sys_.indicators() if i.quantity and i.denominator}
+    derived = derive_all(data, years, opts.derive, denominators)
 
     reported: dict[tuple[str, int], dict[str, Mapping[str, Any]]] = {}
     for r in data.get("all_ent_indicators", ()):
@@ -163,7 +175,7 @@ def diagnose_data(data: Mapping[str, Sequence[Mapping[str, Any]]], system: str |
                             scoring_opts or None)
         earlier = {y: score_table(sys_, [{"enterprise": e["name"], **_score_input(values_by_year[y][e["uscc"]])}
                                          for e in ents], scoring_opts or None) for y in years if y != year}
-    except TemplateSystemError as exc:
+    except (TemplateSystemError, IncompleteSystemError) as exc:
         raise DiagnosisError(str(exc)) from exc
     usccs = [e["uscc"] for e in ents]
     common = find_common_problems(sys_, table.enterprises, share, opts.common_level, usccs)
@@ -208,7 +220,7 @@ def _problems(system: IndicatorSystem, year: int, diagnoses: Sequence[Enterprise
                                    "核对指标体系中的单位。", sheet="指标体系", field=ind.name, enterprise=d.uscc))
             if v.value is not None:
                 continue
-            derived_q = ind.quantity in DERIVED_QUANTITIES
+            derived_q = ind.quantity in packs.known_quantities()
             sheet = _source_of(ind.quantity) if derived_q else "汇总_行业指标填报"
             fix = ("请企业补报相关的附录B数据（或在“行业指标填报”中直接填写该指标值），重新导入后再诊断；"
                    "审核组核定的值可在“指标值汇总”中以来源“审核组核定”填写。" if derived_q else

@@ -22,7 +22,17 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
-from cpxl.domain.indicators import LEVEL_LABELS, LEVELS, Indicator, IndicatorSystem, SystemOptions
+from cpxl.domain.indicators import (
+    LEVEL_LABELS,
+    LEVELS,
+    IncompleteSystemError,
+    Indicator,
+    IndicatorSystem,
+    SystemOptions,
+    require_complete,
+)
+
+__all__ = ["IncompleteSystemError", "TemplateSystemError", "score_enterprise", "score_table"]
 
 NOT_APPLICABLE = "不适用"
 EPS = 1e-9  # tolerance when comparing Y_k with a threshold (floating-point sums)
@@ -178,9 +188,15 @@ def score_enterprise(
     opts, allow_template = _resolve_options(system, options)
     if system.template and not allow_template:
         raise TemplateSystemError(
-            f"指标体系「{system.name}」是模板，基准值为示意占位值，不能用于正式评价；"
-            "请先按行业设定基准值并把 template 改为 false（试算时可传入 allow_template=True）。"
+            f"指标体系「{system.name}」是通用模板，基准值只是示意值，不能用于正式评价：请在审核总表“指标体系”"
+            "工作表中按本行业正式发布的评价指标体系逐项填写权重和基准值（删去“【示意值，待设定】”字样），"
+            "或用 cpxl packs import 导入按 cpxl packs template 填好的指标体系，再运行 cpxl diagnose；"
+            "只想试算时可用 cpxl score --allow-template。"
         )
+    require_complete(system)
+    if system.method != "tongze":
+        raise ValueError(f"指标体系「{system.name}」采用 {system.method} 方法（综合评价指数 P），"
+                         "请用 cpxl score 评分（cpxl.diagnosis.ndrc.score_table）。")
     problems: list[ScoreProblem] = []
     known = {ind.id for ind in system.indicators()}
     for key in values:
@@ -346,6 +362,13 @@ def _judge(
         return "invalid", raw, none, ScoreProblem(
             "invalid_value", "error",
             f"指标{label}的值「{raw}」无效：请填写{expected}，或填写“不适用”。本项暂按未达标计。",
+            field=ind.id, value=raw, enterprise=enterprise)
+    low, high = ind.bounds()
+    if (low is not None and value < low) or (high is not None and value > high):
+        span = f"{'' if low is None else f'{low:g}'}～{'' if high is None else f'{high:g}'}"
+        return "invalid", raw, none, ScoreProblem(
+            "out_of_range", "error",
+            f"指标{label}的值 {value:g} 超出物理上可能的范围（{span}{ind.unit}）：请核对数值、符号和单位。本项暂按未达标计。",
             field=ind.id, value=raw, enterprise=enterprise)
     if ind.qualitative:
         level_no = int(value)

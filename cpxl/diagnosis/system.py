@@ -4,13 +4,11 @@
 from __future__ import annotations
 
 import math
-import re
-import unicodedata
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from cpxl.book.indicator_sheet import system_rows
+from cpxl.book.indicator_sheet import PLACEHOLDER_MARKS, system_rows
 from cpxl.domain.indicators import (
     LEVEL_LABELS,
     LEVELS,
@@ -21,6 +19,7 @@ from cpxl.domain.indicators import (
     SystemOptions,
     list_systems,
     load_system,
+    parse_benchmark,
 )
 
 from .model import _BONUS_MARK, _DEFAULT_LEVEL_NAMES, _DIM_IDS, DiagnosisError, _num, _text
@@ -28,34 +27,6 @@ from .model import _BONUS_MARK, _DEFAULT_LEVEL_NAMES, _DIM_IDS, DiagnosisError, 
 # --------------------------------------------------------------------------- the indicator system
 
 
-_NUM = r"[-+]?\d+(?:\.\d+)?"
-_OP_WORDS = (("<=", "≤"), (">=", "≥"), ("≦", "≤"), ("≧", "≥"), ("不大于", "≤"), ("不高于", "≤"), ("不超过", "≤"),
-             ("不小于", "≥"), ("不低于", "≥"), ("小于", "<"), ("低于", "<"), ("大于", ">"), ("高于", ">"), ("超过", ">"))
-_EMPTY_CELLS = {"", "（未给出）", "(未给出)", "未给出", "—", "-", "/", "无"}
-
-
-def parse_benchmark(level: str, text: Any) -> Benchmark | None:
-    """A quantitative benchmark cell of the 指标体系 sheet (``≤40``, ``<5%``, ``[3, 4]次/年``, ``3-4次/年``);
-    None when it cannot be read."""
-    raw = str(text if text is not None else "").strip()
-    t = unicodedata.normalize("NFKC", raw).replace(" ", "")
-    if t in _EMPTY_CELLS:
-        return Benchmark(level, raw, op="none", note="指标体系工作表未给出基准值")
-    for word, op in _OP_WORDS:
-        if t.startswith(word):
-            t = op + t[len(word):]
-            break
-    m = re.match(rf"^(≤|<|≥|>)({_NUM})", t)
-    if m:
-        return Benchmark(level, raw, op=m.group(1), value=float(m.group(2)))
-    m = re.match(rf"^([\[(])({_NUM}),({_NUM})([\])])", t)
-    if m:
-        return Benchmark(level, raw, op="range", min=float(m.group(2)), max=float(m.group(3)),
-                         min_inclusive=m.group(1) == "[", max_inclusive=m.group(4) == "]")
-    m = re.match(rf"^({_NUM})(?:-|~|～|—|–|至|到)({_NUM})", t)
-    if m:
-        return Benchmark(level, raw, op="range", min=float(m.group(1)), max=float(m.group(2)))
-    return None
 
 
 def system_from_sheet(rows: Sequence[Mapping[str, Any]], base: IndicatorSystem | None = None) -> IndicatorSystem:
@@ -100,6 +71,12 @@ def system_from_sheet(rows: Sequence[Mapping[str, Any]], base: IndicatorSystem |
             continue
         qualitative = kind_text == "定性"
         cells: dict[str, Benchmark] = {}
+        marked = [lv for lv, key in zip(LEVELS, ("level1", "level2", "level3"), strict=True)
+                  if any(m in _text(r.get(key)) for m in PLACEHOLDER_MARKS.values())]
+        if marked:
+            errors.append(f"{where}的{'、'.join(LEVEL_LABELS[lv] for lv in marked)}基准值仍是"
+                          f"“{'”或“'.join(PLACEHOLDER_MARKS.values())}”：请按正式发布的标准文本填写基准值并删除该字样")
+            continue
         for lv, key in zip(LEVELS, ("level1", "level2", "level3"), strict=True):
             if qualitative:
                 cells[lv] = Benchmark(lv, _text(r.get(key)))

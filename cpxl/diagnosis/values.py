@@ -6,7 +6,7 @@ import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
-from cpxl.book.indicator_sheet import DERIVED_QUANTITIES
+from cpxl.domain import packs
 from cpxl.domain.indicators import (
     Indicator,
     IndicatorSystem,
@@ -61,17 +61,21 @@ def _row_value(ind: Indicator, row: Mapping[str, Any]) -> tuple[Any, str | None,
 
 
 def _source_of(quantity: str | None) -> str:
+    """The consolidated sheet holding the raw data of a computed quantity (for the fix of a problem)."""
     q = quantity or ""
+    q = str(packs.active().quantities.get(q, {}).get("base", q))
     if q.startswith("energy"):
         return _SOURCE_SHEET["energy"]
     if q.startswith("water"):
         return _SOURCE_SHEET["water"]
-    if "agent" in q:
+    if q.startswith("material"):
         return _SOURCE_SHEET["agent"]
-    if "ash" in q or "solid_waste" in q:
+    if q.startswith("waste") or "solid_waste" in q:
         return _SOURCE_SHEET["ash"]
     if q.startswith("co2"):
         return _SOURCE_SHEET["co2"]
+    if "discharge" in q or q.startswith("pollutant"):
+        return "汇总_B.3废气、汇总_B.3废水"
     return "汇总_B.2产品产量"
 
 
@@ -105,7 +109,7 @@ def build_values(system: IndicatorSystem, year: int, reported: Mapping[str, Mapp
         computed = ValueEntry(iid, year, dv, ORIGIN_DERIVED, d.basis + (f"（{dnote}）" if dnote else ""), "", None, d,
                               dwarn) if d is not None and dv is not None else None
         why_not = "；".join(d.problems) if d is not None and dv is None else ""
-        if ind.quantity in DERIVED_QUANTITIES:
+        if ind.quantity in packs.known_quantities():
             if computed is not None:
                 if isinstance(rv, (int, float)) and not ind.qualitative:
                     computed.basis += f"（企业另填报 {rv:g}{ind.unit}，以计算值为准）"

@@ -1,13 +1,20 @@
 """Indicator systems as data: the model, loading and validation.
 
 A system file follows ``schemas/formats/indicator-system.json`` (documented in
-``docs/indicator-systems.md``). Shipped systems live in ``cpxl/data/indicator_systems/<id>.json``.
+``docs/indicator-systems.md``). Shipped systems live in their industry pack,
+``cpxl/data/packs/<pack>/indicator-system.json``; a system is found by the ``id`` inside it.
+
+A system's ``status`` says whether it can score: ``complete``; ``partial`` (rows, weights or benchmarks
+missing — listed in ``missing`` — so :func:`require_complete` refuses it and names what is missing);
+``template`` (placeholder benchmarks).
 """
 
 from __future__ import annotations
 
 import json
 import math
+import re
+import unicodedata
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -16,7 +23,7 @@ from typing import Any
 
 from cpxl.core import paths
 
-SYSTEMS_DIR = paths.DATA / "indicator_systems"
+PACKS_DIR = paths.DATA / "packs"
 SCHEMA_PATH = paths.SCHEMAS / "formats" / "indicator-system.json"
 
 LEVELS: tuple[str, ...] = ("I", "II", "III")
@@ -38,6 +45,10 @@ DIMENSIONS: dict[str, str] = {
 _OP_ALIASES = {"<=": "≤", ">=": "≥"}
 _LOWER_OPS = {"≤", "<"}
 _HIGHER_OPS = {"≥", ">"}
+
+
+class IncompleteSystemError(ValueError):
+    """Scoring with a system that is not complete; the message lists what is missing, in Chinese."""
 
 
 class IndicatorSystemError(ValueError):
@@ -119,10 +130,23 @@ class Indicator:
     quantity: str | None = None
     formula: str | None = None
     note: str | None = None
+    value_range: tuple[float | None, float | None] | None = None  # explicit physical range of a value
+    denominator: Mapping[str, Any] | None = None  # products dividing a per-unit value (else the pack's default)
 
     @property
     def qualitative(self) -> bool:
         return self.kind == "qualitative"
+
+    def bounds(self) -> tuple[float | None, float | None]:
+        """The range a value can physically take: the file's ``range``, else not negative (unless a benchmark
+        is), and at most 100 for a percentage."""
+        if self.value_range is not None:
+            return self.value_range
+        if self.qualitative:
+            return None, None
+        cells = [b for b in self.benchmarks.values() if b.op not in (None, "none")]
+        negative = any((b.value is not None and b.value < 0) or (b.min is not None and b.min < 0) for b in cells)
+        return (None if negative else 0.0), (100.0 if self.unit.strip() == "%" else None)
 
     @property
     def scorable(self) -> bool:
@@ -168,6 +192,10 @@ class IndicatorSystem:
     categories: tuple[Category, ...]
     industry: str = ""
     path: Path | None = None
+    status: str = "complete"  # complete | partial | template
+    missing: tuple[Mapping[str, Any], ...] = ()
+    method: str = "tongze"  # tongze | ndrc-2005
+    method_options: Mapping[str, Any] = field(default_factory=dict)
 
     def indicators(self) -> Iterator[Indicator]:
         for cat in self.categories:
@@ -199,6 +227,8 @@ class SystemInfo:
     template: bool
     indicator_count: int
     path: str
+    status: str = "complete"
+    pack: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -213,14 +243,59 @@ def _num(x: float | None) -> str:
 # --------------------------------------------------------------------------- loading
 
 
+def _shipped() -> dict[str, Path]:
+    """Shipped system id → file, from every industry pack."""
+    out = {}
+    for path in sorted(PACKS_DIR.glob("*/indicator-system*.json")):
+        try:
+            sid = json.loads(path.read_text(encoding="utf-8")).get("id")
+        except (json.JSONDecodeError, AttributeError):
+            continue
+        if isinstance(sid, str):
+            out[sid] = path
+    return out
+
+
 def list_systems() -> list[SystemInfo]:
     """The shipped indicator systems, sorted by id."""
     out = []
-    for path in sorted(SYSTEMS_DIR.glob("*.json")):
+    for _sid, path in sorted(_shipped().items()):
         system = load_system(path)
         n = sum(1 for _ in system.indicators())
-        out.append(SystemInfo(system.id, system.name, system.template, n, str(path)))
+        out.append(SystemInfo(system.id, system.name, system.template, n, str(path), system.status, path.parent.name))
     return out
+
+
+def completeness_problems(system: IndicatorSystem) -> list[str]:
+    """Why ``system`` cannot score (empty: it can), in Chinese, one line per missing item."""
+    out = []
+    if system.status == "partial":
+        for m in system.missing:
+            where = "".join(f"（{k}：{m[k]}）" for k in ("rows", "level") if m.get(k) not in (None, ""))
+            out.append(f"{m.get('detail', '')}{where}")
+        if not out:
+            out.append("体系标为不完整（status=partial），但未列出缺失项")
+    if not system.categories:
+        out.append("体系中没有任何指标")
+    for ind in system.indicators():
+        if ind.weight is None or (isinstance(ind.weight, float) and math.isnan(ind.weight)):
+            out.append(f"指标「{ind.name}」（{ind.id}）没有权重")
+        for lv, b in ind.benchmarks.items():
+            if b.placeholder and system.status != "template":
+                out.append(f"指标「{ind.name}」（{ind.id}）的{LEVEL_LABELS[lv]}基准值缺失：{b.note or b.text}")
+    return list(dict.fromkeys(out))
+
+
+def require_complete(system: IndicatorSystem) -> None:
+    """Raise :class:`IncompleteSystemError` listing what is missing when ``system`` is partial."""
+    if system.status != "partial":
+        return
+    lines = completeness_problems(system)
+    raise IncompleteSystemError(
+        f"指标体系「{system.name}」不完整，不能用于评分（缺 {len(lines)} 项）：\n"
+        + "\n".join(f"  - {x}" for x in lines)
+        + "\n请按正式发布的标准文本在审核总表“指标体系”工作表中补全（或用 cpxl packs template 生成填写表、"
+          "cpxl packs import 导入），再运行 cpxl diagnose。")
 
 
 def load_system(path_or_id: str | Path) -> IndicatorSystem:
@@ -240,16 +315,24 @@ def load_system(path_or_id: str | Path) -> IndicatorSystem:
     return _build(data, path)
 
 
+def system_from_data(data: Mapping[str, Any], source: str = "（内存中的指标体系）") -> IndicatorSystem:
+    """A system from a document already in memory (validated like a file)."""
+    problems = validate_system_data(data)
+    if problems:
+        raise IndicatorSystemError(source, problems)
+    return _build(data, None)
+
+
 def _resolve(path_or_id: str | Path) -> Path:
     candidate = Path(path_or_id)
     if candidate.suffix == ".json" or candidate.parent != Path("."):
         if not candidate.is_file():
             raise FileNotFoundError(f"找不到指标体系文件：{candidate}")
         return candidate
-    shipped = SYSTEMS_DIR / f"{path_or_id}.json"
-    if not shipped.is_file():
-        known = "、".join(p.stem for p in sorted(SYSTEMS_DIR.glob("*.json")))
-        raise FileNotFoundError(f"没有编号为「{path_or_id}」的指标体系；可用的有：{known}")
+    shipped = _shipped().get(str(path_or_id))
+    if shipped is None:
+        known = "、".join(_shipped())
+        raise FileNotFoundError(f"没有编号为「{path_or_id}」的指标体系；可用的有：{known}（见 cpxl systems）")
     return shipped
 
 
@@ -287,6 +370,17 @@ def _semantic_problems(data: Mapping[str, Any]) -> list[str]:
     problems: list[str] = []
     seen: set[str] = set()
     template = bool(data.get("template"))
+    status = data.get("status") or ("template" if template else "complete")
+    partial = status == "partial"
+    if status == "template" and not template or template and status not in ("template",):
+        problems.append(f"status 为 {status}，与 template={str(template).lower()} 不一致")
+    if partial and not data.get("missing"):
+        problems.append("不完整体系（status=partial）须在 missing 中逐项列出缺失内容")
+    if not partial and not data["categories"]:
+        problems.append("categories 不能为空（只有不完整体系可以暂无指标）")
+    method = data.get("method", "tongze")
+    if method == "ndrc-2005" and not data.get("method_options"):
+        problems.append("ndrc-2005 方法须在 method_options 中给出 alpha、beta、s_cap 和两个等级的 P 下限")
     base_weights = []
     for cat in data["categories"]:
         if cat["id"] in seen:
@@ -294,17 +388,26 @@ def _semantic_problems(data: Mapping[str, Any]) -> list[str]:
         seen.add(cat["id"])
         if not cat.get("bonus", False):
             base_weights.append(cat["weight"])
-        total = math.fsum(ind["weight"] for ind in cat["indicators"])
-        if abs(total - 1) > WEIGHT_TOLERANCE:
+        weights = [ind["weight"] for ind in cat["indicators"]]
+        if any(w is None for w in weights) and not partial:
+            problems.append(f"一级指标「{cat['name']}」下有指标没有权重（只有不完整体系可以暂缺）")
+        total = math.fsum(w for w in weights if w is not None)
+        if method == "tongze" and not partial and abs(total - 1) > WEIGHT_TOLERANCE:
             problems.append(f"一级指标「{cat['name']}」下二级指标权重之和为 {total:.12g}，应为 1")
         for ind in cat["indicators"]:
             if ind["id"] in seen:
                 problems.append(f"编号「{ind['id']}」重复")
             seen.add(ind["id"])
-            problems.extend(_indicator_problems(ind, template))
-    total = math.fsum(base_weights)
-    if abs(total - 1) > WEIGHT_TOLERANCE:
+            problems.extend(_indicator_problems(ind, template or partial))
+    total = math.fsum(w for w in base_weights if w is not None)
+    if method == "tongze" and not partial and data["categories"] and abs(total - 1) > WEIGHT_TOLERANCE:
         problems.append(f"非加分一级指标权重之和为 {total:.12g}，应为 1")
+    if method == "ndrc-2005" and data.get("method_options"):
+        mo = data["method_options"]
+        if abs(mo["alpha"] + mo["beta"] - 1) > WEIGHT_TOLERANCE:
+            problems.append(f"method_options 中 alpha + beta = {mo['alpha'] + mo['beta']:g}，应为 1")
+        if mo["advanced"] < mo["clean"]:
+            problems.append("method_options 中“清洁生产先进企业”的 P 下限低于“清洁生产企业”的下限")
     return problems
 
 
@@ -315,7 +418,7 @@ def _indicator_problems(ind: Mapping[str, Any], template: bool) -> list[str]:
     for level in LEVELS:
         cell = cells[level]
         if cell.get("placeholder") and not template:
-            problems.append(f"{name}的{LEVEL_LABELS[level]}基准值是示意占位值，只有模板（template=true）可以使用")
+            problems.append(f"{name}的{LEVEL_LABELS[level]}基准值是示意占位值，只有模板（template=true）或不完整体系可以使用")
         same_as = cell.get("same_as")
         if same_as is not None:
             if LEVELS.index(same_as) >= LEVELS.index(level):
@@ -357,7 +460,7 @@ def _build(data: Mapping[str, Any], path: Path | None) -> IndicatorSystem:
                 id=ind["id"],
                 name=ind["name"],
                 unit=ind["unit"],
-                weight=float(ind["weight"]),
+                weight=float(ind["weight"]) if ind["weight"] is not None else math.nan,
                 kind=ind["kind"],
                 limiting=ind["limiting"],
                 direction=ind["direction"],
@@ -368,11 +471,14 @@ def _build(data: Mapping[str, Any], path: Path | None) -> IndicatorSystem:
                 quantity=ind.get("quantity"),
                 formula=ind.get("formula"),
                 note=ind.get("note"),
+                value_range=(ind["range"].get("low"), ind["range"].get("high")) if ind.get("range") else None,
+                denominator=ind.get("denominator"),
             )
             for ind in cat["indicators"]
         )
         categories.append(
-            Category(cat["id"], cat["name"], float(cat["weight"]), is_bonus, tuple(cat["dimensions"]),
+            Category(cat["id"], cat["name"], float(cat["weight"]) if cat["weight"] is not None else math.nan, is_bonus,
+                     tuple(cat["dimensions"]),
                      indicators, cat.get("note"))
         )
     return IndicatorSystem(
@@ -385,6 +491,10 @@ def _build(data: Mapping[str, Any], path: Path | None) -> IndicatorSystem:
         categories=tuple(categories),
         industry=data.get("industry", ""),
         path=path,
+        status=data.get("status") or ("template" if data["template"] else "complete"),
+        missing=tuple(data.get("missing", ())),
+        method=data.get("method", "tongze"),
+        method_options=dict(data.get("method_options") or {}),
     )
 
 
@@ -403,3 +513,36 @@ def _cell(level: str, cell: Mapping[str, Any]) -> Benchmark:
         placeholder=cell.get("placeholder", False),
         note=cell.get("note"),
     )
+
+
+# --------------------------------------------------------------------------- benchmark cells as typed
+
+
+_NUM = r"[-+]?\d+(?:\.\d+)?"
+_OP_WORDS = (("<=", "≤"), (">=", "≥"), ("≦", "≤"), ("≧", "≥"), ("不大于", "≤"), ("不高于", "≤"), ("不超过", "≤"),
+             ("不小于", "≥"), ("不低于", "≥"), ("小于", "<"), ("低于", "<"), ("大于", ">"), ("高于", ">"), ("超过", ">"))
+_EMPTY_CELLS = {"", "（未给出）", "(未给出)", "未给出", "—", "-", "/", "无"}
+
+
+def parse_benchmark(level: str, text: Any) -> Benchmark | None:
+    """A quantitative benchmark cell of the 指标体系 sheet (``≤40``, ``<5%``, ``[3, 4]次/年``, ``3-4次/年``);
+    None when it cannot be read."""
+    raw = str(text if text is not None else "").strip()
+    t = unicodedata.normalize("NFKC", raw).replace(" ", "")
+    if t in _EMPTY_CELLS:
+        return Benchmark(level, raw, op="none", note="指标体系工作表未给出基准值")
+    for word, op in _OP_WORDS:
+        if t.startswith(word):
+            t = op + t[len(word):]
+            break
+    m = re.match(rf"^(≤|<|≥|>)({_NUM})", t)
+    if m:
+        return Benchmark(level, raw, op=m.group(1), value=float(m.group(2)))
+    m = re.match(rf"^([\[(])({_NUM}),({_NUM})([\])])", t)
+    if m:
+        return Benchmark(level, raw, op="range", min=float(m.group(2)), max=float(m.group(3)),
+                         min_inclusive=m.group(1) == "[", max_inclusive=m.group(4) == "]")
+    m = re.match(rf"^({_NUM})(?:-|~|～|—|–|至|到)({_NUM})", t)
+    if m:
+        return Benchmark(level, raw, op="range", min=float(m.group(1)), max=float(m.group(2)))
+    return None

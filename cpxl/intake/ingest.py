@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from cpxl.book import schema
+from cpxl.book.master import with_audit_pack
 from cpxl.book.masterio import update_master
 from cpxl.book.xlsxread import read_records
 from cpxl.core.folder import AuditFolder, safe_filename
@@ -103,6 +104,7 @@ def _inbox_files(folder: AuditFolder) -> list[Path]:
     return sorted(p for p in folder.inbox.iterdir() if p.is_file() and not p.name.startswith((".", "~$")))
 
 
+@with_audit_pack
 def ingest(root: Path, files: list[Path] | None = None, settings: IngestSettings | None = None) -> IngestResult:
     settings = settings or IngestSettings()
     folder = AuditFolder(Path(root))

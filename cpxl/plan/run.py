@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from cpxl.book import schema
+from cpxl.book.master import with_audit_pack
 from cpxl.book.masterio import update_master
 from cpxl.core.atomic import write_atomic
 from cpxl.core.folder import AuditFolder
@@ -350,6 +351,7 @@ def _fit(key: str, rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
+@with_audit_pack
 def plan(root: Path, today: dt.date | None = None, settings: dict | None = None) -> PlanResult:
     """Targets, proposals, screening, economics and tracking for the audit in ``root``; see the module doc.
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cpxl.book.master import with_audit_pack
 from cpxl.book.xlsxread import read_master_data
 from cpxl.core.atomic import write_atomic
 from cpxl.core.folder import AuditFolder
@@ -53,6 +54,7 @@ class ReportResult:
                 "seconds": {k: round(v, 2) for k, v in self.seconds.items()}}
 
 
+@with_audit_pack
 def render_report(root: Path, pdf: bool = False, out: Path | None = None, *, template: Path | None = None,
                   today: dt.date | None = None, refresh_fields: bool = True) -> ReportResult:
     """Write the report of the audit folder ``root`` to ``成果/行业整体清洁生产审核报告.docx`` (or ``out``).
