@@ -40,7 +40,7 @@ def test_init_templates_check_round_trip(tmp_path: Path) -> None:
     problems = json.loads(c.stdout)["problems"]
     bad = [p for p in problems if p["rule"] == "code.uscc"]
     assert len(bad) == 1 and bad[0]["cell"] == "B5" and bad[0]["sheet"] == "企业名单" and "X" in bad[0]["message"]
-    assert any(p["rule"] == "required" and p["cell"] == "D4" for p in problems)  # 所在区县 missing
+    assert any(p["check"] == "required" and p["cell"] == "D4" for p in problems)  # 所在区县 missing
     t = run("templates", str(root), "--json")
     assert t.returncode == 0, t.stdout
     paths = [Path(p) for p in json.loads(t.stdout)["templates"]]

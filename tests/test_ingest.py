@@ -190,7 +190,7 @@ def test_feedback_copy_and_report_open_in_libreoffice(demo_copy: Path, tmp_path:
     assert wb.sheetnames[0] == "校验结果"
     c = wb["B.2产品产量"]["D6"]
     assert c.comment is not None and "单位" in c.comment.text and c.fill.fgColor.rgb.endswith("FF9999")
-    ww = [p for p in res.problems if p.rule == "rule.discharge_le_generation"][0]
+    ww = [p for p in res.problems if p.rule == "check.le" and "排放量大于产生量" in p.message][0]
     assert wb[ww.sheet][ww.cell].comment is not None
     for path in (fb, Path(res.report)):
         pdf = office.convert(path, "pdf", tmp_path)

@@ -67,6 +67,9 @@ def test_half_filled_template_shows_each_gap(ent_and_template, tmp_path: Path) -
     assert checks[rate[0]] == 1
     # the unit-in-cell output also leaves 2025 without a numeric output
     assert checks[("B.2产品产量", "2025 年未填写“产量”")] == 1
-    assert total == sum(expected.values()) + 2, {k: v for k, v in checks.items() if v}
+    # the pack's required items: 自来水 has no 2023 row left, 电力 2023 lost its consumption
+    assert checks[("B.2水资源", "预填的必填项目未填写“取水量”")] == 1
+    assert checks[("B.2能源消耗", "预填的必填项目未填写“消耗量”")] == 1
+    assert total == sum(expected.values()) + 4, {k: v for k, v in checks.items() if v}
     wb = openpyxl.load_workbook(tmp_path / "recalc" / "half.xlsx", data_only=True)
     assert wb[SELF_CHECK_SHEET]["C4"].value.startswith("✗")

@@ -85,10 +85,10 @@ def test_planted_mistakes_get_one_message_each(blank):
     _fill(blank, [tuple(r) for r in rows])
     res = read_workbook(blank)
     errors = [p for p in res.problems if p.severity == "error"]
-    assert sorted(p.rule for p in errors) == ["schema.maximum", "system.direction", "system.unit"], \
+    assert sorted(p.rule for p in errors) == ["check.range", "system.direction", "system.unit"], \
         [p.message for p in errors]
     by_rule = {p.rule: p for p in errors}
-    assert by_rule["schema.maximum"].cell == "F5" and "1.3" in by_rule["schema.maximum"].message
+    assert by_rule["check.range"].cell == "F5" and "1.3" in by_rule["check.range"].message
     assert by_rule["system.direction"].cell == "K7"
     assert by_rule["system.unit"].cell == "E4"
     assert res.system is None
@@ -102,7 +102,7 @@ def test_cpxl_check_reports_the_same_mistakes_in_the_master(tmp_path):
     init_audit(tmp_path, "某行业", "某省", 2025, data={"indicator_system": rows})
     res = check(tmp_path)
     found = sorted(p.rule for p in res.problems if p.sheet == "指标体系" and p.severity == "error")
-    assert found == ["schema.maximum", "system.direction", "system.unit"], \
+    assert found == ["check.range", "system.direction", "system.unit"], \
         [p.message for p in res.problems if p.sheet == "指标体系"]
 
 

@@ -133,7 +133,7 @@ def build_template(
             locked |= owned
         _, lay = write_sheet(wb, s, lists, rows, protect=True, locked_fields=locked)
         layouts[s.key] = lay
-        checks.extend(checks_for(s, lay, lists, years, owned))
+        checks.extend(checks_for(s, lay, lists, years))
     write_self_check(check_ws, checks)
     _instructions(instructions, audit, enterprise, years)
     stamp_ws = wb.create_sheet(STAMP_SHEET)

@@ -16,7 +16,8 @@ from cpxl.core.problems import Problem
 from cpxl.domain import codes, packs
 
 from . import schema
-from .layout import FIRST_DATA_ROW, SheetLayout, layout_for
+from .layout import SheetLayout
+from .rules import Rule, is_started, sheet_rules, user_fields, violations
 from .schema import Field, SheetSchema, fmt_num
 from .xlsxread import ReadRow
 
@@ -79,34 +80,44 @@ def _errors(s: SheetSchema, values: dict[str, Any]) -> Iterable[tuple[str, str, 
 
 def validate_rows(s: SheetSchema, rows: Sequence[ReadRow], years: Sequence[int] = (),
                   lay: SheetLayout | None = None) -> list[Problem]:
-    """Every problem of one sheet's records (normalisation problems included)."""
-    lay = lay or layout_for(s)
+    """Every problem of one sheet's records: the self-check rules of :mod:`cpxl.book.rules` (counted exactly as
+    the template's 自查 sheet counts them), then what no formula can express (schema patterns and formats, code
+    check characters, duplicates) and the normalisation notes."""
+    rules = sheet_rules(s, years)
+    covered = _covered(rules)
+    users = user_fields(s)
     out: list[Problem] = []
     seen: dict[tuple, int] = {}
     for row in rows:
-        out.extend(row.problems)
-        bad_fields = {p.field for p in row.problems if p.severity == "error"}
-        for f in s.fields:
-            if f.required and f.name not in row.values and f.title not in bad_fields:
-                out.append(_p("required", "error", "必填项未填", f"填写“{f.title}”" +
-                              (f"（{f.constraint_text()}）" if f.constraint_text() else ""), f, row))
+        merged = {s.field(n).title for n in row.texts}  # reported by the number/date rule, with this detail
+        out.extend(p for p in row.problems if p.field not in merged)
+        if not is_started(s, row, users) and not s.is_form:
+            continue  # an untouched prefilled row (or one marked 不涉及): nothing typed, nothing to judge
         for name, kind, instance in _errors(s, row.values):
-            if kind == "Required" or name not in s.names:
-                continue  # missing values are reported above, with their cell
+            if kind == "Required" or name not in s.names or (name, kind) in covered or name in row.texts:
+                continue
             f = s.field(name)
             rule, msg, fix = _schema_message(f, kind, instance)
             out.append(_p(rule, "error", msg, fix, f, row, instance))
         out.extend(_domain_rules(s, row))
-        if s.key_fields and all(k in row.values for k in s.key_fields):
-            key = tuple(row.values[k] for k in s.key_fields)
+        if s.key_fields and all(row.values.get(k) not in (None, "") for k in s.key_fields if s.field(k).required):
+            key = tuple(row.values.get(k, "") for k in s.key_fields)
             if key in seen:
-                f = s.field(s.key_fields[-1])
-                out.append(_p("duplicate", "error", f"与第 {seen[key]} 行重复（{'、'.join(map(str, key))}）",
+                f = s.field(s.key_fields[-1] if s.key_fields[-1] in row.values else s.key_fields[0])
+                shown = "、".join(str(k) for k in key if k != "")
+                out.append(_p("duplicate", "error", f"与第 {seen[key]} 行重复（{shown}）",
                               "删除重复行，或合并为一行", f, row, key[-1]))
             else:
                 seen[key] = row.row
-    out.extend(_year_coverage(s, rows, years, lay))
+    out.extend(violations(rules, rows, years))
     return out
+
+
+def _covered(rules: Sequence[Rule]) -> set[tuple[str, str]]:
+    """(field, JSON Schema error kind) pairs a self-check rule already reports."""
+    kinds = {"list": ("Enum",), "range": ("Minimum", "Maximum", "ExclusiveMinimum", "ExclusiveMaximum"),
+             "length": ("MaxLength", "MinLength")}
+    return {(r.field.name, k) for r in rules if r.field is not None for k in kinds.get(r.kind, ())}
 
 
 def _domain_rules(s: SheetSchema, row: ReadRow) -> Iterable[Problem]:
@@ -125,37 +136,4 @@ def _domain_rules(s: SheetSchema, row: ReadRow) -> Iterable[Problem]:
         elif f.rule == "industry_code":
             for m in codes.validate_industry_code(str(val)):
                 yield _p("code.industry", "error", m, "按 GB/T 4754-2017 填写，如 N7724 或 7724", f, row, val)
-        if f.le and isinstance(val, (int, float)) and isinstance(v.get(f.le), (int, float)) and val > v[f.le]:
-            other = s.field(f.le)
-            yield _p("rule.le", "error", f"{fmt_num(val)} 大于“{other.title}” {fmt_num(v[f.le])}",
-                     f"“{f.title}”不应大于“{other.title}”，请核对", f, row, val)
-    if "discharge_le_generation" in s.rules:
-        g, d = v.get("generated"), v.get("discharged")
-        if isinstance(g, (int, float)) and isinstance(d, (int, float)) and d > g * (1 + 1e-9):
-            f = s.field("discharged")
-            yield _p("rule.discharge_le_generation", "error", f"排放量 {fmt_num(d)} 大于产生量 {fmt_num(g)}",
-                     "排放量不应大于产生量：核对两者单位是否一致，或是否填反", f, row, d)
-    if "solid_waste_balance" in s.rules:
-        g = v.get("generated")
-        parts = [v.get(n) for n in ("utilized", "disposed", "stored")]
-        if isinstance(g, (int, float)) and any(isinstance(x, (int, float)) for x in parts):
-            total = sum(x for x in parts if isinstance(x, (int, float)))
-            if abs(total - g) > 0.05 * g + 0.01:
-                f = s.field("generated")
-                yield _p("rule.balance", "warning",
-                         f"综合利用+处置+贮存 = {fmt_num(round(total, 4))}，与产生量 {fmt_num(g)} 相差超过 5%",
-                         "核对各去向数量；差额较大时在去向栏说明原因", f, row, g)
 
-
-def _year_coverage(s: SheetSchema, rows: Sequence[ReadRow], years: Sequence[int],
-                   lay: SheetLayout) -> Iterable[Problem]:
-    if not (s.per_year and years and s.required_years):
-        return
-    for name in s.required_years:
-        f = s.field(name)
-        have = {r.values.get("year") for r in rows if isinstance(r.values.get(name), (int, float))}
-        for y in years:
-            if y not in have:
-                yield Problem("required.year", "error", f"{y} 年没有填写“{f.title}”",
-                              f"补填 {y} 年的数据（附录B 要求近三年数据）", sheet=s.sheet,
-                              cell=f"{lay.column(name)}{FIRST_DATA_ROW}", field=f.title)

@@ -29,12 +29,22 @@ class RawRow:
 
 @dataclass
 class ReadRow:
-    """One record after normalisation: typed values plus the problems found on the way."""
+    """One record after normalisation: typed values plus the problems found on the way.
+
+    ``raw`` holds the cells that had content as read, ``filled`` their fields, ``texts`` the number and date
+    cells that held text (what Excel's ISNUMBER does not count as a number) — the self-check rules need them.
+    """
 
     row: int
     values: dict[str, Any]
     cells: dict[str, str]
     problems: list[Problem] = field(default_factory=list)
+    raw: dict[str, Any] = field(default_factory=dict)
+    texts: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def filled(self) -> set[str]:
+        return set(self.raw)
 
 
 def open_workbook(path: Path) -> CalamineWorkbook:
@@ -82,14 +92,21 @@ def normalise(raw: RawRow, schema: SheetSchema, sheet: str = "", file: str = "")
     """Coerce every value of a record; problems carry the sheet and cell."""
     values: dict[str, Any] = {}
     problems: list[Problem] = []
+    content: dict[str, Any] = {}
+    texts: dict[str, str] = {}
     for f in schema.fields:
-        c = coerce(f, raw.values.get(f.name))
+        v = raw.values.get(f.name)
+        if v is not None and not (isinstance(v, str) and v == ""):
+            content[f.name] = v
+            if isinstance(v, str) and (f.is_number or f.is_date):
+                texts[f.name] = v
+        c = coerce(f, v)
         if c.value is not None:
             values[f.name] = c.value
         for p in c.problems:
             p.sheet, p.cell, p.file = sheet or schema.sheet, raw.cells[f.name], file
             problems.append(p)
-    return ReadRow(raw.row, values, raw.cells, problems)
+    return ReadRow(raw.row, values, raw.cells, problems, content, texts)
 
 
 def read_records(path: Path, schema: SheetSchema) -> list[dict[str, Any]]:

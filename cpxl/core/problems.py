@@ -21,6 +21,7 @@ class Problem:
     field: str = ""  # field title (Chinese)
     value: Any = None
     enterprise: str = ""  # 统一社会信用代码 when known
+    check: str = ""  # the self-check rule it counts under (cpxl.book.rules), when the template's 自查 sheet has it
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)

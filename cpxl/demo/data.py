@@ -341,7 +341,7 @@ def enterprise_data(ent: Mapping[str, Any], year: int, system: IndicatorSystem, 
                                         "concentration": c_y, "conc_unit": unit, "limit": limit,
                                         "control": "SNCR+半干法脱酸+活性炭喷射+布袋除尘+湿法脱酸"})
         s_gen, a_gen = round(t * slag / 100 * jitter(), 1), round(t * ash / 100 * jitter(), 1)
-        for waste, gen, use in (("焚烧炉渣", s_gen, slag_use), ("飞灰", a_gen, ash_use)):
+        for waste, gen, use in (("焚烧炉渣（底渣）", s_gen, slag_use), ("飞灰", a_gen, ash_use)):
             util = round(gen * use, 1)
             stored = round(gen * store_frac, 1)
             out["ent_solidwaste"].append({"year": y, "waste": waste, "category": "危险废物", "hw_code": "772-003-18",
