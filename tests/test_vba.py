@@ -17,8 +17,7 @@ import olefile
 import pytest
 from libreoffice import LOAD_FUNCTION, basic_str, run_basic
 
-from cpxl import addin
-from cpxl.excel import vba
+from cpxl.excel import addin, vba
 
 with warnings.catch_warnings():  # oletools 0.60 uses pyparsing names that pyparsing 3 deprecates
     warnings.simplefilter("ignore", DeprecationWarning)
