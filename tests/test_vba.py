@@ -161,15 +161,14 @@ def project_properties(text: str) -> tuple[dict[str, str], list[str], list[str]]
 
 def vba_modules() -> list[vba.Module]:
     """The add-in's modules as stored in its project (document modules first, as Excel orders them)."""
-    out = [vba.document_module("ThisWorkbook", vba.WORKBOOK_BASE), vba.document_module("Sheet1", vba.WORKSHEET_BASE)]
-    for m in addin.all_modules():
-        out.append(vba.standard_module(m.name, m.source) if m.kind == "standard" else vba.class_module(m.name, m.source))
-    return out
+    return addin.project_modules(addin.all_modules())
 
 
 @pytest.fixture(scope="module")
-def ours() -> bytes:
-    return vba.project_bin(vba_modules())
+def ours(tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    """The vbaProject.bin of the add-in as built."""
+    with zipfile.ZipFile(addin.build(tmp_path_factory.mktemp("vba") / addin.ADDIN_NAME)) as z:
+        return z.read("xl/vbaProject.bin")
 
 
 # ------------------------------------------------------------------------------------------ the spec form
@@ -289,13 +288,9 @@ def test_compound_file_directory_is_a_valid_sorted_tree(ours: bytes) -> None:
 def libreoffice_project(ours: bytes, tmp_path_factory: pytest.TempPathFactory) -> bytes:
     """The project LibreOffice writes (its own VBA export) after importing the same modules from our project."""
     work = tmp_path_factory.mktemp("lo-vba")
-    src = work / "cpxl.xlsm"
-    with zipfile.ZipFile(addin.build(work / "built.xlsm")) as z:
-        parts = {n: z.read(n) for n in z.namelist()}
-    parts["xl/vbaProject.bin"] = ours
-    with zipfile.ZipFile(src, "w") as z:
-        for name, data in parts.items():
-            z.writestr(name, data)
+    src = addin.build(work / "cpxl.xlsm")
+    with zipfile.ZipFile(src) as z:
+        assert z.read("xl/vbaProject.bin") == ours
     out = work / "saved-by-libreoffice.xlsm"
     run_basic(
         LOAD_FUNCTION

@@ -8,10 +8,11 @@ What ``build`` does:
    ``addin/Dictionary.cls`` (needed on macOS) — so the VBA always matches the Python package; nothing of xlwings is
    kept in the repository;
 3. generates module ``CpxlBuild`` (the cpxl and xlwings versions);
-4. lets pyOpenVBA (MIT, pure Python) write the VBA project (``xl/vbaProject.bin``) into a new ``.xlam`` (or
-   ``.xlsm``, used by the tests: LibreOffice runs macros of workbooks, not of add-ins);
-5. adds the ribbon as ``customUI/customUI14.xml`` with its relationship, names the single sheet ``_cpxl.conf``
-   (xlwings' inactive config sheet of a custom add-in), writes cpxl's document properties and re-zips the package
+4. writes the VBA project (``xl/vbaProject.bin``) in the form [MS-OVBA] asks of writers — source only, no
+   compiled code or caches, see :mod:`cpxl.excel.vba` — with the empty document modules ThisWorkbook and Sheet1;
+5. writes the package (:mod:`cpxl.excel.package`): an ``.xlam`` (or ``.xlsm``, used by the tests: LibreOffice runs
+   macros of workbooks, not of add-ins) with the ribbon as ``customUI/customUI14.xml``, the single sheet
+   ``_cpxl.conf`` (xlwings' inactive config sheet of a custom add-in) and cpxl's document properties, zipped
    deterministically (fixed timestamps, sorted entries): the same sources give the same bytes.
 
 ``install`` builds the add-in straight into Excel's per-user startup folder (XLSTART) and writes the interpreter
@@ -23,23 +24,21 @@ from __future__ import annotations
 
 import importlib.metadata
 import importlib.util
-import io
 import locale
 import os
 import re
 import shutil
 import sys
-import tempfile
-import zipfile
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from xml.etree import ElementTree as ET
-from xml.sax.saxutils import escape
 
 from cpxl import __version__
 from cpxl.core.atomic import write_atomic
 from cpxl.core.paths import ROOT
+
+from . import package, vba
 
 WORKBOOK_DIR = ROOT / "workbook"
 ADDIN_NAME = "cpxl.xlam"
@@ -49,14 +48,10 @@ BUILD_MODULE = "CpxlBuild"
 RIBBON_MODULE = "CpxlRibbon"
 
 CUSTOMUI_NS = "http://schemas.microsoft.com/office/2009/07/customui"
-CUSTOMUI_PART = "customUI/customUI14.xml"
-CUSTOMUI_REL_TYPE = "http://schemas.microsoft.com/office/2007/relationships/ui/extensibility"
-CUSTOMUI_REL_ID = "cpxlCustomUI"
-MAIN_CONTENT_TYPES = {
-    ".xlam": "application/vnd.ms-excel.addin.macroEnabled.main+xml",
-    ".xlsm": "application/vnd.ms-excel.sheet.macroEnabled.main+xml",
-}
-ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+CUSTOMUI_PART = package.CUSTOMUI_PART
+CUSTOMUI_REL_TYPE = package.CUSTOMUI_REL_TYPE
+MAIN_CONTENT_TYPES = package.MAIN_CONTENT_TYPES
+ZIP_TIME = package.ZIP_TIME
 
 XLWINGS_MODULE_FILE = "xlwings_custom_addin.bas"
 XLWINGS_DICTIONARY_FILE = "addin/Dictionary.cls"
@@ -209,105 +204,44 @@ def missing_callbacks(xml: bytes, modules: list[VbaModule]) -> list[str]:
 # ----------------------------------------------------------------------------------------------- build
 
 
-def _pyopenvba():
+def project_modules(modules: list[VbaModule]) -> list[vba.Module]:
+    """The modules as stored in the VBA project: ThisWorkbook and Sheet1 (empty), then ``modules``."""
+    out = [vba.document_module("ThisWorkbook", vba.WORKBOOK_BASE), vba.document_module("Sheet1", vba.WORKSHEET_BASE)]
     try:
-        import pyopenvba
-    except ImportError as exc:  # pragma: no cover - depends on the environment
-        raise AddinError("生成加载项需要 pyOpenVBA。请在 cpxl 的 Python 环境中运行 pip install pyopenvba。") from exc
-    return pyopenvba
+        for m in modules:
+            out.append(vba.class_module(m.name, m.source) if m.kind == "class" else vba.standard_module(m.name, m.source))
+    except vba.VbaError as exc:
+        raise AddinError(str(exc)) from exc
+    return out
 
 
-def _vba_package(suffix: str, modules: list[VbaModule]) -> bytes:
-    """A new macro-enabled package (pyOpenVBA's Excel-authored template) holding ``modules``."""
-    pyopenvba = _pyopenvba()
-    with tempfile.TemporaryDirectory(prefix="cpxl-addin-") as tmp:
-        path = Path(tmp) / f"{PROJECT_NAME}{suffix}"
-        with pyopenvba.ExcelFile.create_new(path) as wb:
-            project = wb.vba_project()
-            for name in list(project.module_names()):
-                if name.casefold() == "module1":
-                    project.delete_module(name)
-            for m in modules:
-                kind = pyopenvba.VBAModuleKind.other if m.kind == "class" else pyopenvba.VBAModuleKind.standard
-                project.add_module(m.name, m.source, kind=kind)
-            wb.save()
-        return path.read_bytes()
+def vba_project(modules: list[VbaModule], syskind: int = vba.SYSKIND_WIN32) -> bytes:
+    """``vbaProject.bin`` in the form [MS-OVBA] asks of writers (see :mod:`cpxl.excel.vba`)."""
+    try:
+        return vba.project_bin(project_modules(modules), syskind=syskind)
+    except vba.VbaError as exc:
+        raise AddinError(str(exc)) from exc
 
 
-def _core_xml(title: str, description: str) -> bytes:
-    return (
-        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-        '<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties"'
-        ' xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/"'
-        ' xmlns:dcmitype="http://purl.org/dc/dcmitype/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
-        f"<dc:title>{escape(title)}</dc:title><dc:description>{escape(description)}</dc:description>"
-        f"<dc:creator>cpxl {escape(__version__)}</dc:creator><cp:lastModifiedBy>cpxl</cp:lastModifiedBy>"
-        "</cp:coreProperties>"
-    ).encode()
+def _config_rows() -> list[list[str | bool]]:
+    """The inactive config sheet: xlwings' keys in column A, Show Console = FALSE."""
+    return [[key, False] if key == "Show Console" else [key] for key in CONFIG_KEYS]
 
 
-def _config_sheet_data() -> str:
-    rows = []
-    for i, key in enumerate(CONFIG_KEYS, start=1):
-        cells = f'<c r="A{i}" t="inlineStr"><is><t>{escape(key)}</t></is></c>'
-        if key == "Show Console":
-            cells += f'<c r="B{i}" t="b"><v>0</v></c>'
-        rows.append(f'<row r="{i}">{cells}</row>')
-    return "<sheetData>" + "".join(rows) + "</sheetData>"
-
-
-def _replace_once(text: str, old: str, new: str, part: str) -> str:
-    if text.count(old) != 1:
-        raise AddinError(f"pyOpenVBA 模板的 {part} 与预期不同（找不到 {old!r}），请检查 pyOpenVBA 的版本。")
-    return text.replace(old, new)
-
-
-def _finish_package(data: bytes, suffix: str, customui: bytes) -> bytes:
-    """Add the ribbon, name the sheet, set properties, and re-zip deterministically."""
-    with zipfile.ZipFile(io.BytesIO(data)) as z:
-        parts = {name: z.read(name) for name in z.namelist()}
-
-    rels = parts["_rels/.rels"].decode("utf-8")
-    if CUSTOMUI_REL_TYPE not in rels:
-        rel = f'<Relationship Id="{CUSTOMUI_REL_ID}" Type="{CUSTOMUI_REL_TYPE}" Target="{CUSTOMUI_PART}"/>'
-        rels = _replace_once(rels, "</Relationships>", rel + "</Relationships>", "_rels/.rels")
-    parts["_rels/.rels"] = rels.encode("utf-8")
-    parts[CUSTOMUI_PART] = customui
-
-    types = parts["[Content_Types].xml"].decode("utf-8")
-    types, n = re.subn(
-        r'(<Override PartName="/xl/workbook\.xml" ContentType=")[^"]+(")',
-        lambda m: m.group(1) + MAIN_CONTENT_TYPES[suffix] + m.group(2),
-        types,
+def package_bytes(suffix: str, modules: list[VbaModule], customui: bytes, syskind: int = vba.SYSKIND_WIN32) -> bytes:
+    """The whole ``.xlam``/``.xlsm`` package (deterministic)."""
+    parts = package.package_parts(
+        suffix,
+        vba_project(modules, syskind),
+        customui,
+        CONFIG_SHEET,
+        _config_rows(),
+        title="清洁生产审核",
+        description=f"行业整体清洁生产审核工具 cpxl {__version__} 的 Excel 加载项"
+        f"（功能区选项卡“清洁生产审核”，xlwings {xlwings_version()}）",
+        creator=f"cpxl {__version__}",
     )
-    if n != 1:
-        raise AddinError("pyOpenVBA 模板的 [Content_Types].xml 中没有 /xl/workbook.xml，请检查 pyOpenVBA 的版本。")
-    parts["[Content_Types].xml"] = types.encode("utf-8")
-
-    workbook = parts["xl/workbook.xml"].decode("utf-8")
-    workbook = _replace_once(workbook, 'name="Sheet1"', f'name="{CONFIG_SHEET}"', "xl/workbook.xml")
-    parts["xl/workbook.xml"] = workbook.encode("utf-8")
-    sheet = parts["xl/worksheets/sheet1.xml"].decode("utf-8")
-    sheet = _replace_once(sheet, "<sheetData/>", _config_sheet_data(), "xl/worksheets/sheet1.xml")
-    sheet = _replace_once(sheet, '<dimension ref="A1"/>', f'<dimension ref="A1:B{len(CONFIG_KEYS)}"/>', "sheet1.xml")
-    parts["xl/worksheets/sheet1.xml"] = sheet.encode("utf-8")
-    app = parts["docProps/app.xml"].decode("utf-8")
-    app = _replace_once(app, "<vt:lpstr>Sheet1</vt:lpstr>", f"<vt:lpstr>{CONFIG_SHEET}</vt:lpstr>", "docProps/app.xml")
-    parts["docProps/app.xml"] = app.encode("utf-8")
-    parts["docProps/core.xml"] = _core_xml(
-        "清洁生产审核",
-        f"行业整体清洁生产审核工具 cpxl {__version__} 的 Excel 加载项（功能区选项卡“清洁生产审核”，xlwings {xlwings_version()}）",
-    )
-
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as z:
-        for name in sorted(parts):
-            info = zipfile.ZipInfo(name, date_time=ZIP_TIME)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.create_system = 0
-            info.external_attr = 0
-            z.writestr(info, parts[name], compresslevel=6)
-    return buf.getvalue()
+    return package.zip_parts(parts)
 
 
 def build(out: Path, workbook_dir: Path = WORKBOOK_DIR, exclude: Collection[str] = ()) -> Path:
@@ -328,8 +262,8 @@ def build(out: Path, workbook_dir: Path = WORKBOOK_DIR, exclude: Collection[str]
         raise AddinError(
             "customUI.xml 中以下 onAction 没有对应的 VBA 过程 Sub 名称(control As IRibbonControl)：" + "、".join(missing)
         )
-    package = _finish_package(_vba_package(suffix, modules), suffix, customui)
-    return write_atomic(out, lambda p: p.write_bytes(package))
+    data = package_bytes(suffix, modules, customui)
+    return write_atomic(out, lambda p: p.write_bytes(data))
 
 
 # --------------------------------------------------------------------------------------- install/remove
