@@ -456,17 +456,22 @@ def test_run_closes_and_reopens_the_master_around_a_rewriting_step(audit: Path, 
     assert "导入企业填报" in _status(master)
 
 
-def test_run_reports_and_reraises_unexpected_errors(audit: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_run_reports_a_program_error_once_and_keeps_the_traceback(
+    audit: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     master = audit / MASTER_NAME
     side = xl.StandInExcel(caller=master)
+    monkeypatch.setattr(xl.tempfile, "gettempdir", lambda: str(tmp_path))
 
     def broken(root: Path) -> None:
         raise RuntimeError("boom")
 
     monkeypatch.setattr(api, "plan", broken, raising=False)
-    with pytest.raises(RuntimeError, match="boom"):
-        xl.run("plan", side)
-    assert "“目标与方案”出现程序错误：RuntimeError: boom" in side.alerts[-1][1]
+    out = xl.run("plan", side)  # nothing escapes to xlwings, whose traceback window would follow cpxl's message
+    assert not out.ok and out.log is not None and out.log.parent == tmp_path / "cpxl"
+    assert "RuntimeError: boom" in out.log.read_text(encoding="utf-8") and "broken" in out.log.read_text(encoding="utf-8")
+    assert len(side.alerts) == 1
+    assert "“目标与方案”出现程序错误：RuntimeError: boom" in side.alerts[0][1] and str(out.log) in side.alerts[0][1]
     assert side.is_open(master) and "程序错误" in _status(master)
     assert side.status_texts[-1] is None
 
@@ -484,6 +489,35 @@ def test_run_unknown_button_and_outside_excel() -> None:
     assert not xl.run("nonsense", side).ok and "未知的按钮" in side.alerts[-1][1]
     with pytest.raises(xl.XlUserError, match="只能由 Excel"):
         xl.run("check")
+
+
+def test_run_from_excel_without_a_caller_says_so_instead_of_raising(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # what RunPython passes; xlwings on Linux has no Excel, so Book.caller() fails as it can inside Excel
+    monkeypatch.setattr(sys, "argv", ["-c", "--wb=审核总表.xlsx", "--from_xl=1"])
+    out = xl.run("check")
+    assert not out.ok and out.message.startswith("错误：无法取得点击按钮的工作簿（xlwings：")
+    assert out.message in capsys.readouterr().err  # shown by the last-resort message box (stderr here)
+
+
+def test_run_refuses_a_master_outside_an_audit_folder(tmp_path: Path) -> None:
+    stray = tmp_path / "下载" / MASTER_NAME
+    stray.parent.mkdir()
+    openpyxl.Workbook().save(stray)
+    side = xl.StandInExcel(caller=stray)
+    out = xl.run("templates", side)
+    assert not out.ok and "不是 cpxl 新建的审核总表" in out.message and "首页" in out.message
+    assert not (stray.parent / "企业模板").exists()
+    assert ("save", str(stray)) not in side.events
+
+
+def test_new_audit_is_never_created_inside_an_audit(made_by_init, tmp_path: Path) -> None:
+    _, first, _ = made_by_init
+    for place in (first.master.parent, first.master.parent / "成果"):  # the same place again, or inside the audit
+        out = xl.run("init", xl.StandInExcel(), folder=str(place), industry="电镀", region="东岚省")
+        assert not out.ok and "不能在审核文件夹中再新建审核" in out.message
+    assert not any(p.name.endswith("行业整体清洁生产审核") for p in first.master.parent.rglob("*") if p.is_dir())
 
 
 # ---------------------------------------------------------------------------------------- install
