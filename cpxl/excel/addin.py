@@ -36,9 +36,11 @@ from xml.etree import ElementTree as ET
 
 from cpxl import __version__
 from cpxl.core.atomic import write_atomic
+from cpxl.core.folder import MASTER_NAME
 from cpxl.core.paths import ROOT
 
 from . import package, vba
+from .xl import ACTIONS
 
 WORKBOOK_DIR = ROOT / "workbook"
 ADDIN_NAME = "cpxl.xlam"
@@ -148,6 +150,20 @@ def xlwings_modules() -> list[VbaModule]:
     ]
 
 
+def vba_escape(text: str) -> str:
+    """``text`` for a VBA string literal that CpxlCore's ``U()`` decodes: all but plain ASCII as ``\\uXXXX``."""
+    data = text.encode("utf-16-le", "surrogatepass")
+    out = []
+    for i in range(0, len(data), 2):
+        unit = int.from_bytes(data[i:i + 2], "little")
+        out.append(chr(unit) if " " <= chr(unit) <= "~" and chr(unit) not in '"\\|=' else f"\\u{unit:04x}")
+    return "".join(out)
+
+
+def _vba_actions() -> str:
+    return "|" + "".join(f"{a.id}={int(a.rewrites_master)}={vba_escape(a.label)}|" for a in ACTIONS.values())
+
+
 def build_module() -> VbaModule:
     """The generated module: versions the add-in was built from (never kept in the repository)."""
     text = (
@@ -156,6 +172,9 @@ def build_module() -> VbaModule:
         "Option Explicit\n"
         f'Public Const CPXL_VERSION As String = "{__version__}"\n'
         f'Public Const CPXL_XLWINGS_VERSION As String = "{xlwings_version()}"\n'
+        "' The buttons (cpxl.excel.xl.ACTIONS): |id=1 if the step may rewrite the master, else 0=label|\n"
+        f'Public Const CPXL_ACTIONS As String = "{_vba_actions()}"\n'
+        f'Public Const CPXL_MASTER_NAME As String = "{vba_escape(MASTER_NAME)}"\n'
     )
     return VbaModule(BUILD_MODULE, "standard", _crlf(text), "cpxl.excel.addin.build_module()")
 

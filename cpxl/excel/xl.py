@@ -564,4 +564,6 @@ def _master_or_none(side: ExcelSide, act: Action) -> Path | None:
         path = side.caller_path()
     except Exception:
         return None
-    return path if path is not None and path.name.casefold() == MASTER_NAME.casefold() else None
+    if path is None or path.name.casefold() != MASTER_NAME.casefold():
+        return None
+    return path if set(MASTER_SHEETS) <= set(_sheet_names(path)) else None
