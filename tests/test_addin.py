@@ -528,11 +528,14 @@ def test_install_and_uninstall_on_windows_layout(tmp_path: Path) -> None:
     conf = tmp_path / "me" / ".cpxl" / "cpxl.conf"
     conf.parent.mkdir(parents=True)
     conf.write_text('"PYTHONPATH","D:\\extra"\n"INTERPRETER_WIN","old.exe"\n', encoding="utf-8")
-    res = addin.install("win32", env, interpreter=r"C:\cpxl\.venv\Scripts\python.exe")
+    interpreter = r"C:\审核 工具\.venv\Scripts\python.exe"
+    res = addin.install("win32", env, interpreter=interpreter)
     assert res.addin == tmp_path / "AppData" / "Roaming" / "Microsoft" / "Excel" / "XLSTART" / "cpxl.xlam"
     assert res.addin.read_bytes() == addin.build(tmp_path / "ref.xlam").read_bytes()
     assert res.config == conf
-    assert addin.read_config(conf) == {"PYTHONPATH": "D:\\extra", "INTERPRETER_WIN": r"C:\cpxl\.venv\Scripts\python.exe"}
+    assert addin.read_config(conf, "win32") == {"PYTHONPATH": "D:\\extra", "INTERPRETER_WIN": interpreter}
+    # in the ANSI code page VBA's Input # reads (GBK on Chinese Windows), not in Python's locale or UTF-8
+    assert conf.read_bytes().endswith(f'"INTERPRETER_WIN","{interpreter}"\r\n'.encode("gbk"))
     assert addin.uninstall("win32", env) == res.addin and not res.addin.exists()
     with pytest.raises(addin.AddinError, match="未安装"):
         addin.uninstall("win32", env)
@@ -542,9 +545,28 @@ def test_install_on_macos_layout(tmp_path: Path) -> None:
     res = addin.install("darwin", {}, home=tmp_path, interpreter="/opt/cpxl/bin/python")
     data = tmp_path / "Library" / "Containers" / "com.microsoft.Excel" / "Data"
     assert res.addin == data / "Library/Application Support/Microsoft/Office/16.0/Startup/Excel/cpxl.xlam"
-    assert addin.read_config(data / "cpxl.conf") == {"INTERPRETER_MAC": "/opt/cpxl/bin/python"}
+    assert addin.read_config(data / "cpxl.conf", "darwin") == {"INTERPRETER_MAC": "/opt/cpxl/bin/python"}
     assert [p.name for p in res.extra] == [f"xlwings-{addin.xlwings_version()}.applescript"]
     assert res.extra[0].parent == tmp_path / "Library" / "Application Scripts" / "com.microsoft.Excel"
+    script = res.extra[0].read_text(encoding="utf-8")
+    shipped = (addin.xlwings_dir() / res.extra[0].name).read_text(encoding="utf-8")
+    # the one change: the interpreter path is quoted for the shell (a path with a space works)
+    assert script == shipped.replace("set ShellCommand to PythonInterpreter &",
+                                     "set ShellCommand to quoted form of PythonInterpreter &")
+    assert script != shipped
+
+
+def test_install_a_given_addin_and_refuse_what_vba_cannot_read(tmp_path: Path) -> None:
+    env = {"APPDATA": str(tmp_path / "AppData"), "USERPROFILE": str(tmp_path / "me")}
+    given = tmp_path / "bundle" / "cpxl.xlam"
+    given.parent.mkdir()
+    given.write_bytes(b"signed add-in bytes")
+    res = addin.install("win32", env, interpreter=r"C:\cpxl\python.exe", addin_file=given)
+    assert res.addin.read_bytes() == b"signed add-in bytes"  # copied as is, not rebuilt
+    with pytest.raises(addin.AddinError, match="代码页"):  # Korean is not in the Chinese ANSI code page
+        addin.install("win32", env, interpreter=r"C:\사용자\python.exe", addin_file=given)
+    with pytest.raises(addin.AddinError, match="找不到要安装的加载项文件"):
+        addin.install("win32", env, addin_file=tmp_path / "nothing.xlam")
 
 
 def test_install_on_linux_explains_and_fails() -> None:

@@ -20,11 +20,6 @@ addin_app = typer.Typer(
     help="Excel 加载项（功能区选项卡“清洁生产审核”）：生成、安装、卸载。",
 )
 
-
-
-
-
-
 @addin_app.command("build")
 def build_cmd(
     out: Path = typer.Option(Path("dist") / addin.ADDIN_NAME, "--out", "-o",
@@ -46,11 +41,12 @@ def build_cmd(
 @addin_app.command("install")
 def install_cmd(
     interpreter: str = typer.Option("", "--interpreter", help="加载项调用的 Python 解释器，默认是当前运行 cpxl 的解释器"),
+    addin_file: Path | None = typer.Option(None, "--addin", help="安装这个加载项文件（如离线安装包中的，可能已签名），而不是现场生成"),
     as_json: bool = JsonOpt,
 ) -> None:
     """安装加载项到 Excel 启动文件夹（XLSTART），并把 Python 解释器写入 cpxl.conf。"""
     try:
-        res = addin.install(interpreter=interpreter or None)
+        res = addin.install(interpreter=interpreter or None, addin_file=addin_file)
     except addin.AddinError as exc:
         fail(str(exc), as_json)
     if as_json:

@@ -22,12 +22,11 @@ to the user config file that the embedded xlwings module reads (``%USERPROFILE%\
 
 from __future__ import annotations
 
+import codecs
 import importlib.metadata
 import importlib.util
-import locale
 import os
 import re
-import shutil
 import sys
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
@@ -58,6 +57,8 @@ ZIP_TIME = package.ZIP_TIME
 XLWINGS_MODULE_FILE = "xlwings_custom_addin.bas"
 XLWINGS_DICTIONARY_FILE = "addin/Dictionary.cls"
 _PROJECT_NAME_LINE = 'Public Const PROJECT_NAME As String = "myaddin"'
+_APPLESCRIPT_UNQUOTED = 'set ShellCommand to PythonInterpreter & " -B'
+_APPLESCRIPT_QUOTED = 'set ShellCommand to quoted form of PythonInterpreter & " -B'
 
 # Keys of the config sheet, as in xlwings' quickstart add-in (the value column is left empty).
 CONFIG_KEYS = ("Interpreter_Win", "Interpreter_Mac", "PYTHONPATH", "Conda Path", "Conda Env", "Show Console")
@@ -332,28 +333,71 @@ def applescript_dir(home: Path | None = None) -> Path:
     return _home(home) / "Library" / "Application Scripts" / "com.microsoft.Excel"
 
 
-def read_config(path: Path) -> dict[str, str]:
+def config_encoding(platform: str | None = None) -> str:
+    """The encoding the add-in's VBA reads cpxl.conf in.
+
+    Windows: VBA's ``Input #`` reads the ANSI code page, whatever Python's locale or UTF-8 mode says — so the
+    ``mbcs`` codec (the ANSI code page itself); on another system simulating Windows (tests) the ANSI code page
+    of Simplified Chinese Windows, GBK (cp936). macOS: UTF-8.
+    """
+    if platform_key(platform) == "windows":
+        try:
+            codecs.lookup("mbcs")
+        except LookupError:
+            return "cp936"
+        return "mbcs"
+    return "utf-8"
+
+
+def read_config(path: Path, platform: str | None = None) -> dict[str, str]:
     """An xlwings config file: lines ``"KEY","VALUE"`` (VBA Write # format)."""
     out: dict[str, str] = {}
     if not Path(path).exists():
         return out
-    for line in Path(path).read_text(encoding=locale.getpreferredencoding(False)).splitlines():
+    text = Path(path).read_bytes().decode(config_encoding(platform), errors="replace")
+    for line in text.splitlines():
         m = re.match(r'^\s*"([^"]*)"\s*,\s*"(.*)"\s*$', line)
         if m:
             out[m.group(1)] = m.group(2)
     return out
 
 
-def write_config(path: Path, settings: Mapping[str, str]) -> Path:
-    """Set ``settings`` in an xlwings config file, keeping its other keys (written in the ANSI code page, as xlwings does)."""
+def _short_path(value: str) -> str | None:
+    """The 8.3 short form of an existing Windows path (ASCII where 8.3 names exist), else None."""
+    if not sys.platform.startswith("win") or not Path(value).exists():
+        return None
+    import ctypes
+
+    buf = ctypes.create_unicode_buffer(32768)
+    n = ctypes.windll.kernel32.GetShortPathNameW(value, buf, len(buf))
+    return buf.value if 0 < n < len(buf) else None
+
+
+def write_config(path: Path, settings: Mapping[str, str], platform: str | None = None) -> Path:
+    """Set ``settings`` in an xlwings config file, keeping its other keys, in the encoding VBA reads it in.
+
+    A value the ANSI code page cannot hold (a path with characters of another script) is written as its 8.3
+    short path if Windows has one, else refused with a message.
+    """
     path = Path(path)
-    merged = {k: v for k, v in read_config(path).items() if k.upper() not in {s.upper() for s in settings}}
+    encoding = config_encoding(platform)
+    merged = {k: v for k, v in read_config(path, platform).items() if k.upper() not in {s.upper() for s in settings}}
     merged.update(settings)
-    for k, v in merged.items():
+    for k, v in list(merged.items()):
         if '"' in k or '"' in v:
             raise AddinError(f"配置项不能含有双引号：{k} = {v}")
-    text = "".join(f'"{k}","{v}"\n' for k, v in merged.items())
-    return write_atomic(path, lambda p: p.write_text(text, encoding=locale.getpreferredencoding(False)))
+        try:
+            f'"{k}","{v}"'.encode(encoding)
+        except UnicodeEncodeError:
+            short = _short_path(v)
+            if short is None or not short.isascii():
+                raise AddinError(
+                    f"配置项 {k} 的值“{v}”含有本机 Windows 代码页（{encoding}）无法表示的字符，Excel 的 VBA 读不出来。"
+                    "请把 Python 环境放在只含英文字母、数字或本机语言文字的路径下（例如 C:\\cpxl），再重新安装。"
+                ) from None
+            merged[k] = short
+    text = "".join(f'"{k}","{v}"\r\n' for k, v in merged.items())
+    return write_atomic(path, lambda p: p.write_bytes(text.encode(encoding)))
 
 
 def interpreter_settings(platform: str, interpreter: str, env: Mapping[str, str]) -> dict[str, str]:
@@ -376,29 +420,55 @@ class InstallResult:
     extra: list[Path] = field(default_factory=list)
 
 
+def applescript_text() -> str:
+    """xlwings' RunPython AppleScript with the interpreter path quoted for the shell.
+
+    The script as shipped puts the interpreter unquoted into ``do shell script``, so a path with a space
+    (``/Users/me/审核 工具/.venv/bin/python``) breaks. The copy cpxl installs quotes it (``quoted form of``); for
+    an interpreter without spaces both behave the same, so xlwings' own add-in is not affected.
+    """
+    script = xlwings_dir() / f"xlwings-{xlwings_version()}.applescript"
+    if not script.exists():
+        raise AddinError(f"已安装的 xlwings {xlwings_version()} 中缺少 {script.name}，无法在 macOS 上安装。请重新安装 xlwings。")
+    text = script.read_text(encoding="utf-8")
+    if text.count(_APPLESCRIPT_UNQUOTED) != 1:
+        raise AddinError(f"{script.name} 的结构与预期不同（找不到解释器命令行），这一版 xlwings 的 AppleScript 可能已变化。")
+    return text.replace(_APPLESCRIPT_UNQUOTED, _APPLESCRIPT_QUOTED)
+
+
 def install(
     platform: str | None = None,
     env: Mapping[str, str] | None = None,
     home: Path | None = None,
     interpreter: str | None = None,
+    addin_file: Path | None = None,
 ) -> InstallResult:
-    """Build cpxl.xlam into Excel's startup folder and point the add-in at this Python interpreter."""
+    """Put cpxl.xlam into Excel's startup folder and point the add-in at this Python interpreter.
+
+    ``addin_file``: install that add-in (e.g. the one of the offline bundle, which may carry the organisation's
+    signature) instead of building one.
+    """
     platform = platform or sys.platform
     env = os.environ if env is None else env
     target = startup_dir(platform, env, home) / ADDIN_NAME
     settings = interpreter_settings(platform, interpreter or sys.executable, env)
     target.parent.mkdir(parents=True, exist_ok=True)
     try:
-        build(target)
+        if addin_file is not None:
+            data = Path(addin_file).read_bytes()
+            write_atomic(target, lambda p: p.write_bytes(data))
+        else:
+            build(target)
+    except FileNotFoundError as exc:
+        raise AddinError(f"找不到要安装的加载项文件：{addin_file}") from exc
     except PermissionError as exc:
         raise AddinError(f"无法写入 {target}：Excel 可能正在运行并已加载本加载项。请先退出 Excel 再安装。") from exc
-    conf = write_config(config_path(platform, env, home), settings)
+    conf = write_config(config_path(platform, env, home), settings, platform)
     extra = []
     if platform_key(platform) == "macos":
-        script = xlwings_dir() / f"xlwings-{xlwings_version()}.applescript"
-        dest = applescript_dir(home)
-        dest.mkdir(parents=True, exist_ok=True)
-        extra.append(Path(shutil.copy(script, dest / script.name)))
+        dest = applescript_dir(home) / f"xlwings-{xlwings_version()}.applescript"
+        text = applescript_text()
+        extra.append(write_atomic(dest, lambda p: p.write_text(text, encoding="utf-8")))
     return InstallResult(target, conf, settings, extra)
 
 
