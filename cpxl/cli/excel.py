@@ -10,7 +10,7 @@ from pathlib import Path
 
 import typer
 
-from cpxl.excel import addin
+from cpxl.excel import addin, bundle
 
 from .output import JsonOpt, console, emit_json, fail
 
@@ -72,3 +72,27 @@ def uninstall_cmd(as_json: bool = JsonOpt) -> None:
         emit_json({"ok": True, "removed": str(path), "config_kept": str(addin.config_path())})
         return
     console.print(f"已删除加载项：{path}。请重新启动 Excel。配置文件 {addin.config_path()} 已保留，可手动删除。")
+
+
+@addin_app.command("bundle")
+def bundle_cmd(
+    out: Path = typer.Option(Path("dist") / "cpxl-windows-x64.zip", "--out", "-o", help="输出的 .zip 安装包"),
+    python: list[str] = typer.Option(
+        list(bundle.SUPPORTED_PYTHONS), "--python", "-p",
+        help="包含哪些 Python 版本的软件包（可重复，或用逗号分隔），默认全部支持的版本"),
+    cache: Path | None = typer.Option(None, "--cache", help="软件包缓存文件夹（默认 ~/.cache/cpxl/wheels-win_amd64）"),
+    as_json: bool = JsonOpt,
+) -> None:
+    """生成 Windows 64 位离线安装包：cpxl 及全部依赖的 wheel、加载项、install.cmd/uninstall.cmd（可在 Linux 上运行）。"""
+    try:
+        res = bundle.build_bundle(out, bundle.parse_pythons(python), cache,
+                                  log=(lambda _: None) if as_json else console.print)
+    except (bundle.BundleError, addin.AddinError) as exc:
+        fail(str(exc), as_json)
+    if as_json:
+        emit_json({"ok": True, "bundle": str(res.path), "pythons": res.pythons, "wheels": res.wheels,
+                   "bytes": res.size, "seconds": round(res.seconds, 1), "downloaded": res.downloaded})
+        return
+    console.print(f"已生成离线安装包 {res.path}（{res.size / 1e6:.0f} MB，Python {'、'.join(res.pythons)}，"
+                  f"{len(res.wheels)} 个 wheel，用时 {res.seconds:.0f} 秒）")
+    console.print("在 Windows 上解压后，退出 Excel，双击 install.cmd 安装；说明见 docs/excel-addin.md。")

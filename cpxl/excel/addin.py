@@ -36,12 +36,12 @@ from xml.etree import ElementTree as ET
 from cpxl import __version__
 from cpxl.core.atomic import write_atomic
 from cpxl.core.folder import MASTER_NAME
-from cpxl.core.paths import ROOT
+from cpxl.core.paths import WORKBOOK
 
 from . import package, vba
 from .xl import ACTIONS
 
-WORKBOOK_DIR = ROOT / "workbook"
+WORKBOOK_DIR = WORKBOOK
 ADDIN_NAME = "cpxl.xlam"
 PROJECT_NAME = "cpxl"  # xlwings' PROJECT_NAME: config sheet "cpxl.conf", config file "cpxl.conf"
 CONFIG_SHEET = f"_{PROJECT_NAME}.conf"  # rename to "cpxl.conf" (in the add-in) to activate it, as in xlwings
