@@ -586,3 +586,35 @@ def test_cli_build(tmp_path: Path) -> None:
     assert res.exit_code == 0, res.output
     assert (tmp_path / "out" / "cpxl.xlam").exists()
     assert CliRunner().invoke(addin_app, ["build", "--out", str(tmp_path / "x.xls")]).exit_code == 2
+
+
+def test_a_signature_is_carried_over_only_to_the_same_vba_project(tmp_path: Path) -> None:
+    """What an organisation's signing (Excel or signtool with Office's SIP) adds, simulated: the signature
+    parts beside vbaProject.bin. The bytes are not a real signature; what is tested is that cpxl carries them
+    over exactly when the signed project is byte-identical, and refuses otherwise."""
+    built_once = addin.build(tmp_path / "cpxl.xlam")
+    signed = tmp_path / "signed.xlam"
+    with zipfile.ZipFile(built_once) as src, zipfile.ZipFile(signed, "w") as dst:
+        for name in src.namelist():
+            data = src.read(name)
+            if name == "[Content_Types].xml":
+                data = data.replace(b"</Types>", b'<Override PartName="/xl/vbaProjectSignatureAgile.bin" '
+                                    b'ContentType="application/vnd.ms-office.vbaProjectSignatureAgile"/></Types>')
+            dst.writestr(name, data)
+        dst.writestr("xl/vbaProjectSignatureAgile.bin", b"SIGNATURE")
+        dst.writestr("xl/_rels/vbaProject.bin.rels", b"<Relationships/>")
+    rebuilt = addin.build(tmp_path / "rebuilt.xlam", signed=signed)
+    with zipfile.ZipFile(rebuilt) as z, zipfile.ZipFile(built_once) as plain:
+        assert z.read("xl/vbaProjectSignatureAgile.bin") == b"SIGNATURE"
+        assert z.read("xl/_rels/vbaProject.bin.rels") == b"<Relationships/>"
+        assert z.read("xl/vbaProject.bin") == plain.read("xl/vbaProject.bin")
+        assert b'PartName="/xl/vbaProjectSignatureAgile.bin"' in z.read("[Content_Types].xml")
+    assert addin.build(tmp_path / "again.xlam", signed=signed).read_bytes() == rebuilt.read_bytes()
+    src = tmp_path / "wb"
+    shutil.copytree(addin.WORKBOOK_DIR, src)
+    core = src / "CpxlCore.bas"
+    core.write_text(core.read_text(encoding="ascii") + "' changed\n", encoding="ascii")
+    with pytest.raises(addin.AddinError, match="签名不能沿用"):
+        addin.build(tmp_path / "changed.xlam", workbook_dir=src, signed=signed)
+    with pytest.raises(addin.AddinError, match="没有 VBA 签名"):
+        addin.build(tmp_path / "x.xlam", signed=built_once)

@@ -24,11 +24,13 @@ addin_app = typer.Typer(
 def build_cmd(
     out: Path = typer.Option(Path("dist") / addin.ADDIN_NAME, "--out", "-o",
                              help="输出文件：.xlam（加载项）或 .xlsm（同样代码的启用宏工作簿）"),
+    signed: Path | None = typer.Option(None, "--signature-from",
+                                       help="沿用这个已签名加载项的 VBA 签名（仅当 VBA 工程逐字节相同时）"),
     as_json: bool = JsonOpt,
 ) -> None:
     """由 workbook/ 中的 VBA 与功能区源文件生成加载项（可在 Linux 上运行，不需要 Excel）。"""
     try:
-        path = addin.build(out)
+        path = addin.build(out, signed=signed)
     except addin.AddinError as exc:
         fail(str(exc), as_json)
     if as_json:

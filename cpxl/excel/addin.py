@@ -28,6 +28,7 @@ import importlib.util
 import os
 import re
 import sys
+import zipfile
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -248,11 +249,13 @@ def _config_rows() -> list[list[str | bool]]:
     return [[key, False] if key == "Show Console" else [key] for key in CONFIG_KEYS]
 
 
-def package_bytes(suffix: str, modules: list[VbaModule], customui: bytes, syskind: int = vba.SYSKIND_WIN32) -> bytes:
-    """The whole ``.xlam``/``.xlsm`` package (deterministic)."""
+def package_bytes(suffix: str, modules: list[VbaModule], customui: bytes, syskind: int = vba.SYSKIND_WIN32,
+                  signed: Path | None = None) -> bytes:
+    """The whole ``.xlam``/``.xlsm`` package (deterministic); ``signed``: carry its VBA signature over."""
+    project = vba_project(modules, syskind)
     parts = package.package_parts(
         suffix,
-        vba_project(modules, syskind),
+        project,
         customui,
         CONFIG_SHEET,
         _config_rows(),
@@ -261,14 +264,30 @@ def package_bytes(suffix: str, modules: list[VbaModule], customui: bytes, syskin
         f"（功能区选项卡“清洁生产审核”，xlwings {xlwings_version()}）",
         creator=f"cpxl {__version__}",
     )
+    if signed is not None:
+        try:
+            signature = package.signature_parts(Path(signed).read_bytes(), project)
+        except (OSError, zipfile.BadZipFile) as exc:
+            raise AddinError(f"无法读取已签名的加载项 {signed}：{exc}") from exc
+        if signature is None:
+            raise AddinError(
+                f"{Path(signed).name} 中的 VBA 工程与这次生成的不同（VBA 源文件、cpxl 或 xlwings 的版本变了，"
+                "或签名工具改写了工程），签名不能沿用。请为新生成的加载项重新签名（见 docs/excel-addin.md）。"
+            )
+        if not signature:
+            raise AddinError(f"{Path(signed).name} 没有 VBA 签名（xl/vbaProjectSignature*.bin）。")
+        parts = package.with_signature(parts, signature, suffix)
     return package.zip_parts(parts)
 
 
-def build(out: Path, workbook_dir: Path = WORKBOOK_DIR, exclude: Collection[str] = ()) -> Path:
+def build(out: Path, workbook_dir: Path = WORKBOOK_DIR, exclude: Collection[str] = (),
+          signed: Path | None = None) -> Path:
     """Build the add-in (``.xlam``) or a macro-enabled workbook with the same VBA and ribbon (``.xlsm``) at ``out``.
 
     ``exclude`` leaves modules out by name; the tests use it because LibreOffice Basic cannot compile
     xlwings' ``Dictionary`` class (used on macOS only), which stops every macro of the project there.
+    ``signed``: an earlier build signed by the organisation; its signature is carried over if this build's
+    VBA project is byte-identical to the one it signed (the build is deterministic), else AddinError.
     """
     out = Path(out)
     suffix = out.suffix.lower()
@@ -282,7 +301,7 @@ def build(out: Path, workbook_dir: Path = WORKBOOK_DIR, exclude: Collection[str]
         raise AddinError(
             "customUI.xml 中以下 onAction 没有对应的 VBA 过程 Sub 名称(control As IRibbonControl)：" + "、".join(missing)
         )
-    data = package_bytes(suffix, modules, customui)
+    data = package_bytes(suffix, modules, customui, signed=signed)
     return write_atomic(out, lambda p: p.write_bytes(data))
 
 

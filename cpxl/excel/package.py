@@ -8,6 +8,7 @@ timestamps — so the same inputs give the same bytes.
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from collections.abc import Mapping, Sequence
 from xml.sax.saxutils import escape, quoteattr
@@ -130,6 +131,46 @@ def zip_parts(parts: Mapping[str, bytes]) -> bytes:
             info.external_attr = 0
             z.writestr(info, parts[name], compresslevel=6)
     return buf.getvalue()
+
+
+SIGNATURE_PREFIX = "xl/vbaProjectSignature"  # vbaProjectSignature.bin, …Agile.bin, …V3.bin
+VBA_RELS = "xl/_rels/vbaProject.bin.rels"
+
+
+def signature_parts(signed: bytes, vba_project: bytes) -> dict[str, bytes] | None:
+    """The VBA signature parts of package ``signed`` (with their relationships and content types), to carry into a
+    package whose ``vbaProject.bin`` is ``vba_project``.
+
+    A signature covers the VBA project; it stays valid only over the very same project. So the parts are
+    returned only if ``signed`` holds a byte-identical ``vbaProject.bin``; None if it does not; {} if it is unsigned.
+    """
+    with zipfile.ZipFile(io.BytesIO(signed)) as z:
+        names = z.namelist()
+        if VBA_PART not in names or z.read(VBA_PART) != vba_project:
+            return None
+        parts = {n: z.read(n) for n in names if n.startswith(SIGNATURE_PREFIX)}
+        if not parts:
+            return {}
+        if VBA_RELS in names:
+            parts[VBA_RELS] = z.read(VBA_RELS)
+        types = z.read("[Content_Types].xml").decode("utf-8")
+    overrides = re.findall(r'<Override PartName="(/xl/vbaProjectSignature[^"]*)" ContentType="([^"]+)"/>', types)
+    parts["[Content_Types].xml#signature"] = "\n".join(f"{p}\t{t}" for p, t in overrides).encode()
+    return parts
+
+
+def with_signature(parts: dict[str, bytes], signature: Mapping[str, bytes], suffix: str) -> dict[str, bytes]:
+    """``parts`` plus the signature parts from :func:`signature_parts`."""
+    out = dict(parts)
+    extra = {}
+    for line in signature.get("[Content_Types].xml#signature", b"").decode().splitlines():
+        part, ctype = line.split("\t")
+        extra[part] = ctype
+    for name, data in signature.items():
+        if not name.startswith("[Content_Types]"):
+            out[name] = data
+    out["[Content_Types].xml"] = _content_types(suffix, extra)
+    return out
 
 
 def package_parts(
