@@ -125,3 +125,32 @@ def test_bundle_refuses_what_it_cannot_build(tmp_path: Path) -> None:
     with pytest.raises(bundle.BundleError, match=".zip"):
         bundle.build_bundle(tmp_path / "x.tar", ["3.12"], tmp_path)
     assert bundle.parse_pythons(["3.12,3.13", "3.14"]) == ["3.12", "3.13", "3.14"]
+
+
+def test_cpxl_from_its_wheel_finds_its_schemas_and_templates(built: tuple[bundle.BundleResult, Path],
+                                                             tmp_path: Path) -> None:
+    """Installed from the wheel (not from the repository), cpxl finds its data under <prefix>/share/cpxl."""
+    _, root = built
+    wheel = next((root / "wheels").glob("cpxl-*.whl"))
+    env_dir = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(env_dir)], check=True, timeout=120)
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-index", "--prefix",
+                    str(env_dir), str(wheel)], check=True, timeout=300)
+    python = env_dir / "bin" / "python"
+    site = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    # the dependencies come from this test's environment (a path, not a site dir: its editable cpxl stays out)
+    deps = next(p for p in sys.path if p.endswith("site-packages") and Path(p, "openpyxl").is_dir())
+    Path(site, "deps.pth").write_text(deps + "\n", encoding="utf-8")
+    code = ("import cpxl, cpxl.core.paths as p; from cpxl.excel import addin;"
+            "print(cpxl.__file__); print(p.SCHEMAS); print(p.TEMPLATES); print(addin.WORKBOOK_DIR)")
+    out = subprocess.run([str(python), "-c", code], capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert out.returncode == 0, out.stderr
+    where = out.stdout.splitlines()
+    share = env_dir / "share" / "cpxl"
+    assert Path(where[0]).is_relative_to(env_dir)  # this cpxl, not the repository's
+    assert [Path(w) for w in where[1:]] == [share / "schemas", share / "templates", share / "workbook"]
+    made = subprocess.run([str(python), "-m", "cpxl.cli", "init", str(tmp_path / "审核"), "--industry", "电镀",
+                           "--region", "东岚省"], capture_output=True, text=True, cwd=tmp_path, timeout=300)
+    assert made.returncode == 0, made.stdout + made.stderr
+    assert (tmp_path / "审核" / "审核总表.xlsx").is_file()
