@@ -134,7 +134,7 @@ def test_cpxl_from_its_wheel_finds_its_schemas_and_templates(built: tuple[bundle
     wheel = next((root / "wheels").glob("cpxl-*.whl"))
     env_dir = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(env_dir)], check=True, timeout=120)
-    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-index", "--prefix",
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-index", "--ignore-installed", "--prefix",
                     str(env_dir), str(wheel)], check=True, timeout=300)
     python = env_dir / "bin" / "python"
     site = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
