@@ -456,17 +456,22 @@ def test_run_closes_and_reopens_the_master_around_a_rewriting_step(audit: Path, 
     assert "导入企业填报" in _status(master)
 
 
-def test_run_reports_and_reraises_unexpected_errors(audit: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_run_reports_a_program_error_once_and_keeps_the_traceback(
+    audit: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     master = audit / MASTER_NAME
     side = xl.StandInExcel(caller=master)
+    monkeypatch.setattr(xl.tempfile, "gettempdir", lambda: str(tmp_path))
 
     def broken(root: Path) -> None:
         raise RuntimeError("boom")
 
     monkeypatch.setattr(api, "plan", broken, raising=False)
-    with pytest.raises(RuntimeError, match="boom"):
-        xl.run("plan", side)
-    assert "“目标与方案”出现程序错误：RuntimeError: boom" in side.alerts[-1][1]
+    out = xl.run("plan", side)  # nothing escapes to xlwings, whose traceback window would follow cpxl's message
+    assert not out.ok and out.log is not None and out.log.parent == tmp_path / "cpxl"
+    assert "RuntimeError: boom" in out.log.read_text(encoding="utf-8") and "broken" in out.log.read_text(encoding="utf-8")
+    assert len(side.alerts) == 1
+    assert "“目标与方案”出现程序错误：RuntimeError: boom" in side.alerts[0][1] and str(out.log) in side.alerts[0][1]
     assert side.is_open(master) and "程序错误" in _status(master)
     assert side.status_texts[-1] is None
 
@@ -486,6 +491,35 @@ def test_run_unknown_button_and_outside_excel() -> None:
         xl.run("check")
 
 
+def test_run_from_excel_without_a_caller_says_so_instead_of_raising(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # what RunPython passes; xlwings on Linux has no Excel, so Book.caller() fails as it can inside Excel
+    monkeypatch.setattr(sys, "argv", ["-c", "--wb=审核总表.xlsx", "--from_xl=1"])
+    out = xl.run("check")
+    assert not out.ok and out.message.startswith("错误：无法取得点击按钮的工作簿（xlwings：")
+    assert out.message in capsys.readouterr().err  # shown by the last-resort message box (stderr here)
+
+
+def test_run_refuses_a_master_outside_an_audit_folder(tmp_path: Path) -> None:
+    stray = tmp_path / "下载" / MASTER_NAME
+    stray.parent.mkdir()
+    openpyxl.Workbook().save(stray)
+    side = xl.StandInExcel(caller=stray)
+    out = xl.run("templates", side)
+    assert not out.ok and "不是 cpxl 新建的审核总表" in out.message and "首页" in out.message
+    assert not (stray.parent / "企业模板").exists()
+    assert ("save", str(stray)) not in side.events
+
+
+def test_new_audit_is_never_created_inside_an_audit(made_by_init, tmp_path: Path) -> None:
+    _, first, _ = made_by_init
+    for place in (first.master.parent, first.master.parent / "成果"):  # the same place again, or inside the audit
+        out = xl.run("init", xl.StandInExcel(), folder=str(place), industry="电镀", region="东岚省")
+        assert not out.ok and "不能在审核文件夹中再新建审核" in out.message
+    assert not any(p.name.endswith("行业整体清洁生产审核") for p in first.master.parent.rglob("*") if p.is_dir())
+
+
 # ---------------------------------------------------------------------------------------- install
 
 
@@ -494,11 +528,14 @@ def test_install_and_uninstall_on_windows_layout(tmp_path: Path) -> None:
     conf = tmp_path / "me" / ".cpxl" / "cpxl.conf"
     conf.parent.mkdir(parents=True)
     conf.write_text('"PYTHONPATH","D:\\extra"\n"INTERPRETER_WIN","old.exe"\n', encoding="utf-8")
-    res = addin.install("win32", env, interpreter=r"C:\cpxl\.venv\Scripts\python.exe")
+    interpreter = r"C:\审核 工具\.venv\Scripts\python.exe"
+    res = addin.install("win32", env, interpreter=interpreter)
     assert res.addin == tmp_path / "AppData" / "Roaming" / "Microsoft" / "Excel" / "XLSTART" / "cpxl.xlam"
     assert res.addin.read_bytes() == addin.build(tmp_path / "ref.xlam").read_bytes()
     assert res.config == conf
-    assert addin.read_config(conf) == {"PYTHONPATH": "D:\\extra", "INTERPRETER_WIN": r"C:\cpxl\.venv\Scripts\python.exe"}
+    assert addin.read_config(conf, "win32") == {"PYTHONPATH": "D:\\extra", "INTERPRETER_WIN": interpreter}
+    # in the ANSI code page VBA's Input # reads (GBK on Chinese Windows), not in Python's locale or UTF-8
+    assert conf.read_bytes().endswith(f'"INTERPRETER_WIN","{interpreter}"\r\n'.encode("gbk"))
     assert addin.uninstall("win32", env) == res.addin and not res.addin.exists()
     with pytest.raises(addin.AddinError, match="未安装"):
         addin.uninstall("win32", env)
@@ -508,9 +545,28 @@ def test_install_on_macos_layout(tmp_path: Path) -> None:
     res = addin.install("darwin", {}, home=tmp_path, interpreter="/opt/cpxl/bin/python")
     data = tmp_path / "Library" / "Containers" / "com.microsoft.Excel" / "Data"
     assert res.addin == data / "Library/Application Support/Microsoft/Office/16.0/Startup/Excel/cpxl.xlam"
-    assert addin.read_config(data / "cpxl.conf") == {"INTERPRETER_MAC": "/opt/cpxl/bin/python"}
+    assert addin.read_config(data / "cpxl.conf", "darwin") == {"INTERPRETER_MAC": "/opt/cpxl/bin/python"}
     assert [p.name for p in res.extra] == [f"xlwings-{addin.xlwings_version()}.applescript"]
     assert res.extra[0].parent == tmp_path / "Library" / "Application Scripts" / "com.microsoft.Excel"
+    script = res.extra[0].read_text(encoding="utf-8")
+    shipped = (addin.xlwings_dir() / res.extra[0].name).read_text(encoding="utf-8")
+    # the one change: the interpreter path is quoted for the shell (a path with a space works)
+    assert script == shipped.replace("set ShellCommand to PythonInterpreter &",
+                                     "set ShellCommand to quoted form of PythonInterpreter &")
+    assert script != shipped
+
+
+def test_install_a_given_addin_and_refuse_what_vba_cannot_read(tmp_path: Path) -> None:
+    env = {"APPDATA": str(tmp_path / "AppData"), "USERPROFILE": str(tmp_path / "me")}
+    given = tmp_path / "bundle" / "cpxl.xlam"
+    given.parent.mkdir()
+    given.write_bytes(b"signed add-in bytes")
+    res = addin.install("win32", env, interpreter=r"C:\cpxl\python.exe", addin_file=given)
+    assert res.addin.read_bytes() == b"signed add-in bytes"  # copied as is, not rebuilt
+    with pytest.raises(addin.AddinError, match="代码页"):  # Korean is not in the Chinese ANSI code page
+        addin.install("win32", env, interpreter=r"C:\사용자\python.exe", addin_file=given)
+    with pytest.raises(addin.AddinError, match="找不到要安装的加载项文件"):
+        addin.install("win32", env, addin_file=tmp_path / "nothing.xlam")
 
 
 def test_install_on_linux_explains_and_fails() -> None:
@@ -530,3 +586,35 @@ def test_cli_build(tmp_path: Path) -> None:
     assert res.exit_code == 0, res.output
     assert (tmp_path / "out" / "cpxl.xlam").exists()
     assert CliRunner().invoke(addin_app, ["build", "--out", str(tmp_path / "x.xls")]).exit_code == 2
+
+
+def test_a_signature_is_carried_over_only_to_the_same_vba_project(tmp_path: Path) -> None:
+    """What an organisation's signing (Excel or signtool with Office's SIP) adds, simulated: the signature
+    parts beside vbaProject.bin. The bytes are not a real signature; what is tested is that cpxl carries them
+    over exactly when the signed project is byte-identical, and refuses otherwise."""
+    built_once = addin.build(tmp_path / "cpxl.xlam")
+    signed = tmp_path / "signed.xlam"
+    with zipfile.ZipFile(built_once) as src, zipfile.ZipFile(signed, "w") as dst:
+        for name in src.namelist():
+            data = src.read(name)
+            if name == "[Content_Types].xml":
+                data = data.replace(b"</Types>", b'<Override PartName="/xl/vbaProjectSignatureAgile.bin" '
+                                    b'ContentType="application/vnd.ms-office.vbaProjectSignatureAgile"/></Types>')
+            dst.writestr(name, data)
+        dst.writestr("xl/vbaProjectSignatureAgile.bin", b"SIGNATURE")
+        dst.writestr("xl/_rels/vbaProject.bin.rels", b"<Relationships/>")
+    rebuilt = addin.build(tmp_path / "rebuilt.xlam", signed=signed)
+    with zipfile.ZipFile(rebuilt) as z, zipfile.ZipFile(built_once) as plain:
+        assert z.read("xl/vbaProjectSignatureAgile.bin") == b"SIGNATURE"
+        assert z.read("xl/_rels/vbaProject.bin.rels") == b"<Relationships/>"
+        assert z.read("xl/vbaProject.bin") == plain.read("xl/vbaProject.bin")
+        assert b'PartName="/xl/vbaProjectSignatureAgile.bin"' in z.read("[Content_Types].xml")
+    assert addin.build(tmp_path / "again.xlam", signed=signed).read_bytes() == rebuilt.read_bytes()
+    src = tmp_path / "wb"
+    shutil.copytree(addin.WORKBOOK_DIR, src)
+    core = src / "CpxlCore.bas"
+    core.write_text(core.read_text(encoding="ascii") + "' changed\n", encoding="ascii")
+    with pytest.raises(addin.AddinError, match="签名不能沿用"):
+        addin.build(tmp_path / "changed.xlam", workbook_dir=src, signed=signed)
+    with pytest.raises(addin.AddinError, match="没有 VBA 签名"):
+        addin.build(tmp_path / "x.xlam", signed=built_once)

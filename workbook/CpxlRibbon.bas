@@ -2,16 +2,22 @@ Attribute VB_Name = "CpxlRibbon"
 '
 ' Ribbon callbacks of the cpxl add-in (tab "Cleaner production audit", see workbook/customUI.xml).
 '
-' Each button passes its id to one Python entry point, cpxl.excel.xl.run(<id>), through xlwings' RunPython
-' (module "xlwings", embedded by the build from the installed xlwings package; it reads the interpreter
-' from cpxl.conf, see docs/excel-addin.md). Python does the work, shows the result and reports errors;
-' this module only collects the inputs of "new audit". ASCII only: see the note in CpxlCore.
+' Each button passes its id to Python, which does the work, reports the result and any error:
+'   Windows: CpxlStart (module CpxlJob) runs cpxl.excel.runner in a process of its own, so Excel is never
+'            frozen; progress shows in the status bar, the outcome in a message box.
+'   macOS:   xlwings' RunPython runs cpxl.excel.xl.run(<id>) (module "xlwings", embedded by the build from
+'            the installed xlwings package); Excel waits for it.
+' Both read the interpreter from cpxl.conf (see docs/excel-addin.md). This module only collects the inputs
+' of "new audit". ASCII only: see the note in CpxlCore.
 '
 Option Explicit
 
-' New audit: asks where and for which industry/region/year, then cpxl.excel.xl.run('init', ...).
+' New audit: asks where and for which industry/region/year, then starts step 'init' with them.
 Public Sub CpxlInit(control As IRibbonControl)
-    Dim folder As String, industry As String, region As String, statYear As String
+    Dim folder As String, industry As String, region As String, statYear As String, params As String
+#If Not Mac Then
+    If CpxlRefuseIfBusy() Then Exit Sub
+#End If
     folder = PickFolder()
     If Len(folder) = 0 Then Exit Sub
     ' "Industry audited (e.g. electroplating, hazardous waste incineration)"
@@ -20,10 +26,15 @@ Public Sub CpxlInit(control As IRibbonControl)
     If Not Ask(U("\u5ba1\u6838\u533a\u57df\uff08\u5982\uff1a\u4e1c\u5c9a\u7701\u3001\u5c9a\u5dde\u5e02\uff09"), "", region) Then Exit Sub
     ' "Statistical period (year): the previous calendar year by default"
     If Not Ask(U("\u7edf\u8ba1\u671f\uff08\u5e74\uff09\uff1a\u9ed8\u8ba4\u4e0a\u4e00\u81ea\u7136\u5e74"), CStr(Year(Date) - 1), statYear) Then Exit Sub
+    params = "folder=" & PyStr(folder) & ", industry=" & PyStr(industry) _
+        & ", region=" & PyStr(region) & ", year=" & PyStr(statYear)
+#If Mac Then
     ' RunPython hands the active workbook to Python (xlwings Book.caller()): make sure there is one.
     If ActiveWorkbook Is Nothing Then Workbooks.Add
-    RunPython CpxlCommand(control.Id, "folder=" & PyStr(folder) & ", industry=" & PyStr(industry) _
-        & ", region=" & PyStr(region) & ", year=" & PyStr(statYear))
+    RunPython CpxlCommand(control.Id, params)
+#Else
+    CpxlStart control.Id, params
+#End If
 End Sub
 
 Public Sub CpxlCheck(control As IRibbonControl)
@@ -54,15 +65,18 @@ Public Sub CpxlOutputs(control As IRibbonControl)
     RunAction control.Id
 End Sub
 
-' Runs cpxl.excel.xl.run('<action>') for the active workbook, which should be the master workbook.
+' Runs the step of button action for the active workbook, which should be the master workbook.
 Private Sub RunAction(ByVal action As String)
+#If Mac Then
     If ActiveWorkbook Is Nothing Then
         ' "Open the master workbook (shen he zong biao .xlsx) first, then click this button."
-        MsgBox U("\u8bf7\u5148\u6253\u5f00\u5ba1\u6838\u603b\u8868\uff08\u5ba1\u6838\u603b\u8868.xlsx\uff09\uff0c\u518d\u70b9\u51fb\u6b64\u6309\u94ae\u3002"), _
-            vbExclamation, CpxlTitle()
+        MsgBox U("\u8bf7\u5148\u6253\u5f00\u5ba1\u6838\u603b\u8868\uff08\u5ba1\u6838\u603b\u8868.xlsx\uff09\uff0c\u518d\u70b9\u51fb\u6b64\u6309\u94ae\u3002"), vbExclamation, CpxlTitle()
         Exit Sub
     End If
     RunPython CpxlCommand(action)
+#Else
+    CpxlStart action
+#End If
 End Sub
 
 ' The folder in which to create the audit folder, or "" if the user cancelled.

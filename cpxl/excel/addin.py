@@ -8,10 +8,11 @@ What ``build`` does:
    ``addin/Dictionary.cls`` (needed on macOS) — so the VBA always matches the Python package; nothing of xlwings is
    kept in the repository;
 3. generates module ``CpxlBuild`` (the cpxl and xlwings versions);
-4. lets pyOpenVBA (MIT, pure Python) write the VBA project (``xl/vbaProject.bin``) into a new ``.xlam`` (or
-   ``.xlsm``, used by the tests: LibreOffice runs macros of workbooks, not of add-ins);
-5. adds the ribbon as ``customUI/customUI14.xml`` with its relationship, names the single sheet ``_cpxl.conf``
-   (xlwings' inactive config sheet of a custom add-in), writes cpxl's document properties and re-zips the package
+4. writes the VBA project (``xl/vbaProject.bin``) in the form [MS-OVBA] asks of writers — source only, no
+   compiled code or caches, see :mod:`cpxl.excel.vba` — with the empty document modules ThisWorkbook and Sheet1;
+5. writes the package (:mod:`cpxl.excel.package`): an ``.xlam`` (or ``.xlsm``, used by the tests: LibreOffice runs
+   macros of workbooks, not of add-ins) with the ribbon as ``customUI/customUI14.xml``, the single sheet
+   ``_cpxl.conf`` (xlwings' inactive config sheet of a custom add-in) and cpxl's document properties, zipped
    deterministically (fixed timestamps, sorted entries): the same sources give the same bytes.
 
 ``install`` builds the add-in straight into Excel's per-user startup folder (XLSTART) and writes the interpreter
@@ -21,27 +22,27 @@ to the user config file that the embedded xlwings module reads (``%USERPROFILE%\
 
 from __future__ import annotations
 
+import codecs
 import importlib.metadata
 import importlib.util
-import io
-import locale
 import os
 import re
-import shutil
 import sys
-import tempfile
 import zipfile
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from xml.etree import ElementTree as ET
-from xml.sax.saxutils import escape
 
 from cpxl import __version__
 from cpxl.core.atomic import write_atomic
-from cpxl.core.paths import ROOT
+from cpxl.core.folder import MASTER_NAME
+from cpxl.core.paths import WORKBOOK
 
-WORKBOOK_DIR = ROOT / "workbook"
+from . import package, vba
+from .xl import ACTIONS
+
+WORKBOOK_DIR = WORKBOOK
 ADDIN_NAME = "cpxl.xlam"
 PROJECT_NAME = "cpxl"  # xlwings' PROJECT_NAME: config sheet "cpxl.conf", config file "cpxl.conf"
 CONFIG_SHEET = f"_{PROJECT_NAME}.conf"  # rename to "cpxl.conf" (in the add-in) to activate it, as in xlwings
@@ -49,18 +50,16 @@ BUILD_MODULE = "CpxlBuild"
 RIBBON_MODULE = "CpxlRibbon"
 
 CUSTOMUI_NS = "http://schemas.microsoft.com/office/2009/07/customui"
-CUSTOMUI_PART = "customUI/customUI14.xml"
-CUSTOMUI_REL_TYPE = "http://schemas.microsoft.com/office/2007/relationships/ui/extensibility"
-CUSTOMUI_REL_ID = "cpxlCustomUI"
-MAIN_CONTENT_TYPES = {
-    ".xlam": "application/vnd.ms-excel.addin.macroEnabled.main+xml",
-    ".xlsm": "application/vnd.ms-excel.sheet.macroEnabled.main+xml",
-}
-ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+CUSTOMUI_PART = package.CUSTOMUI_PART
+CUSTOMUI_REL_TYPE = package.CUSTOMUI_REL_TYPE
+MAIN_CONTENT_TYPES = package.MAIN_CONTENT_TYPES
+ZIP_TIME = package.ZIP_TIME
 
 XLWINGS_MODULE_FILE = "xlwings_custom_addin.bas"
 XLWINGS_DICTIONARY_FILE = "addin/Dictionary.cls"
 _PROJECT_NAME_LINE = 'Public Const PROJECT_NAME As String = "myaddin"'
+_APPLESCRIPT_UNQUOTED = 'set ShellCommand to PythonInterpreter & " -B'
+_APPLESCRIPT_QUOTED = 'set ShellCommand to quoted form of PythonInterpreter & " -B'
 
 # Keys of the config sheet, as in xlwings' quickstart add-in (the value column is left empty).
 CONFIG_KEYS = ("Interpreter_Win", "Interpreter_Mac", "PYTHONPATH", "Conda Path", "Conda Env", "Show Console")
@@ -153,6 +152,20 @@ def xlwings_modules() -> list[VbaModule]:
     ]
 
 
+def vba_escape(text: str) -> str:
+    """``text`` for a VBA string literal that CpxlCore's ``U()`` decodes: all but plain ASCII as ``\\uXXXX``."""
+    data = text.encode("utf-16-le", "surrogatepass")
+    out = []
+    for i in range(0, len(data), 2):
+        unit = int.from_bytes(data[i:i + 2], "little")
+        out.append(chr(unit) if " " <= chr(unit) <= "~" and chr(unit) not in '"\\|=' else f"\\u{unit:04x}")
+    return "".join(out)
+
+
+def _vba_actions() -> str:
+    return "|" + "".join(f"{a.id}={int(a.rewrites_master)}={vba_escape(a.label)}|" for a in ACTIONS.values())
+
+
 def build_module() -> VbaModule:
     """The generated module: versions the add-in was built from (never kept in the repository)."""
     text = (
@@ -161,6 +174,9 @@ def build_module() -> VbaModule:
         "Option Explicit\n"
         f'Public Const CPXL_VERSION As String = "{__version__}"\n'
         f'Public Const CPXL_XLWINGS_VERSION As String = "{xlwings_version()}"\n'
+        "' The buttons (cpxl.excel.xl.ACTIONS): |id=1 if the step may rewrite the master, else 0=label|\n"
+        f'Public Const CPXL_ACTIONS As String = "{_vba_actions()}"\n'
+        f'Public Const CPXL_MASTER_NAME As String = "{vba_escape(MASTER_NAME)}"\n'
     )
     return VbaModule(BUILD_MODULE, "standard", _crlf(text), "cpxl.excel.addin.build_module()")
 
@@ -209,112 +225,69 @@ def missing_callbacks(xml: bytes, modules: list[VbaModule]) -> list[str]:
 # ----------------------------------------------------------------------------------------------- build
 
 
-def _pyopenvba():
+def project_modules(modules: list[VbaModule]) -> list[vba.Module]:
+    """The modules as stored in the VBA project: ThisWorkbook and Sheet1 (empty), then ``modules``."""
+    out = [vba.document_module("ThisWorkbook", vba.WORKBOOK_BASE), vba.document_module("Sheet1", vba.WORKSHEET_BASE)]
     try:
-        import pyopenvba
-    except ImportError as exc:  # pragma: no cover - depends on the environment
-        raise AddinError("生成加载项需要 pyOpenVBA。请在 cpxl 的 Python 环境中运行 pip install pyopenvba。") from exc
-    return pyopenvba
+        for m in modules:
+            out.append(vba.class_module(m.name, m.source) if m.kind == "class" else vba.standard_module(m.name, m.source))
+    except vba.VbaError as exc:
+        raise AddinError(str(exc)) from exc
+    return out
 
 
-def _vba_package(suffix: str, modules: list[VbaModule]) -> bytes:
-    """A new macro-enabled package (pyOpenVBA's Excel-authored template) holding ``modules``."""
-    pyopenvba = _pyopenvba()
-    with tempfile.TemporaryDirectory(prefix="cpxl-addin-") as tmp:
-        path = Path(tmp) / f"{PROJECT_NAME}{suffix}"
-        with pyopenvba.ExcelFile.create_new(path) as wb:
-            project = wb.vba_project()
-            for name in list(project.module_names()):
-                if name.casefold() == "module1":
-                    project.delete_module(name)
-            for m in modules:
-                kind = pyopenvba.VBAModuleKind.other if m.kind == "class" else pyopenvba.VBAModuleKind.standard
-                project.add_module(m.name, m.source, kind=kind)
-            wb.save()
-        return path.read_bytes()
+def vba_project(modules: list[VbaModule], syskind: int = vba.SYSKIND_WIN32) -> bytes:
+    """``vbaProject.bin`` in the form [MS-OVBA] asks of writers (see :mod:`cpxl.excel.vba`)."""
+    try:
+        return vba.project_bin(project_modules(modules), syskind=syskind)
+    except vba.VbaError as exc:
+        raise AddinError(str(exc)) from exc
 
 
-def _core_xml(title: str, description: str) -> bytes:
-    return (
-        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-        '<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties"'
-        ' xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/"'
-        ' xmlns:dcmitype="http://purl.org/dc/dcmitype/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
-        f"<dc:title>{escape(title)}</dc:title><dc:description>{escape(description)}</dc:description>"
-        f"<dc:creator>cpxl {escape(__version__)}</dc:creator><cp:lastModifiedBy>cpxl</cp:lastModifiedBy>"
-        "</cp:coreProperties>"
-    ).encode()
+def _config_rows() -> list[list[str | bool]]:
+    """The inactive config sheet: xlwings' keys in column A, Show Console = FALSE."""
+    return [[key, False] if key == "Show Console" else [key] for key in CONFIG_KEYS]
 
 
-def _config_sheet_data() -> str:
-    rows = []
-    for i, key in enumerate(CONFIG_KEYS, start=1):
-        cells = f'<c r="A{i}" t="inlineStr"><is><t>{escape(key)}</t></is></c>'
-        if key == "Show Console":
-            cells += f'<c r="B{i}" t="b"><v>0</v></c>'
-        rows.append(f'<row r="{i}">{cells}</row>')
-    return "<sheetData>" + "".join(rows) + "</sheetData>"
-
-
-def _replace_once(text: str, old: str, new: str, part: str) -> str:
-    if text.count(old) != 1:
-        raise AddinError(f"pyOpenVBA 模板的 {part} 与预期不同（找不到 {old!r}），请检查 pyOpenVBA 的版本。")
-    return text.replace(old, new)
-
-
-def _finish_package(data: bytes, suffix: str, customui: bytes) -> bytes:
-    """Add the ribbon, name the sheet, set properties, and re-zip deterministically."""
-    with zipfile.ZipFile(io.BytesIO(data)) as z:
-        parts = {name: z.read(name) for name in z.namelist()}
-
-    rels = parts["_rels/.rels"].decode("utf-8")
-    if CUSTOMUI_REL_TYPE not in rels:
-        rel = f'<Relationship Id="{CUSTOMUI_REL_ID}" Type="{CUSTOMUI_REL_TYPE}" Target="{CUSTOMUI_PART}"/>'
-        rels = _replace_once(rels, "</Relationships>", rel + "</Relationships>", "_rels/.rels")
-    parts["_rels/.rels"] = rels.encode("utf-8")
-    parts[CUSTOMUI_PART] = customui
-
-    types = parts["[Content_Types].xml"].decode("utf-8")
-    types, n = re.subn(
-        r'(<Override PartName="/xl/workbook\.xml" ContentType=")[^"]+(")',
-        lambda m: m.group(1) + MAIN_CONTENT_TYPES[suffix] + m.group(2),
-        types,
+def package_bytes(suffix: str, modules: list[VbaModule], customui: bytes, syskind: int = vba.SYSKIND_WIN32,
+                  signed: Path | None = None) -> bytes:
+    """The whole ``.xlam``/``.xlsm`` package (deterministic); ``signed``: carry its VBA signature over."""
+    project = vba_project(modules, syskind)
+    parts = package.package_parts(
+        suffix,
+        project,
+        customui,
+        CONFIG_SHEET,
+        _config_rows(),
+        title="清洁生产审核",
+        description=f"行业整体清洁生产审核工具 cpxl {__version__} 的 Excel 加载项"
+        f"（功能区选项卡“清洁生产审核”，xlwings {xlwings_version()}）",
+        creator=f"cpxl {__version__}",
     )
-    if n != 1:
-        raise AddinError("pyOpenVBA 模板的 [Content_Types].xml 中没有 /xl/workbook.xml，请检查 pyOpenVBA 的版本。")
-    parts["[Content_Types].xml"] = types.encode("utf-8")
-
-    workbook = parts["xl/workbook.xml"].decode("utf-8")
-    workbook = _replace_once(workbook, 'name="Sheet1"', f'name="{CONFIG_SHEET}"', "xl/workbook.xml")
-    parts["xl/workbook.xml"] = workbook.encode("utf-8")
-    sheet = parts["xl/worksheets/sheet1.xml"].decode("utf-8")
-    sheet = _replace_once(sheet, "<sheetData/>", _config_sheet_data(), "xl/worksheets/sheet1.xml")
-    sheet = _replace_once(sheet, '<dimension ref="A1"/>', f'<dimension ref="A1:B{len(CONFIG_KEYS)}"/>', "sheet1.xml")
-    parts["xl/worksheets/sheet1.xml"] = sheet.encode("utf-8")
-    app = parts["docProps/app.xml"].decode("utf-8")
-    app = _replace_once(app, "<vt:lpstr>Sheet1</vt:lpstr>", f"<vt:lpstr>{CONFIG_SHEET}</vt:lpstr>", "docProps/app.xml")
-    parts["docProps/app.xml"] = app.encode("utf-8")
-    parts["docProps/core.xml"] = _core_xml(
-        "清洁生产审核",
-        f"行业整体清洁生产审核工具 cpxl {__version__} 的 Excel 加载项（功能区选项卡“清洁生产审核”，xlwings {xlwings_version()}）",
-    )
-
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as z:
-        for name in sorted(parts):
-            info = zipfile.ZipInfo(name, date_time=ZIP_TIME)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.create_system = 0
-            info.external_attr = 0
-            z.writestr(info, parts[name], compresslevel=6)
-    return buf.getvalue()
+    if signed is not None:
+        try:
+            signature = package.signature_parts(Path(signed).read_bytes(), project)
+        except (OSError, zipfile.BadZipFile) as exc:
+            raise AddinError(f"无法读取已签名的加载项 {signed}：{exc}") from exc
+        if signature is None:
+            raise AddinError(
+                f"{Path(signed).name} 中的 VBA 工程与这次生成的不同（VBA 源文件、cpxl 或 xlwings 的版本变了，"
+                "或签名工具改写了工程），签名不能沿用。请为新生成的加载项重新签名（见 docs/excel-addin.md）。"
+            )
+        if not signature:
+            raise AddinError(f"{Path(signed).name} 没有 VBA 签名（xl/vbaProjectSignature*.bin）。")
+        parts = package.with_signature(parts, signature, suffix)
+    return package.zip_parts(parts)
 
 
-def build(out: Path, workbook_dir: Path = WORKBOOK_DIR, exclude: Collection[str] = ()) -> Path:
+def build(out: Path, workbook_dir: Path = WORKBOOK_DIR, exclude: Collection[str] = (),
+          signed: Path | None = None) -> Path:
     """Build the add-in (``.xlam``) or a macro-enabled workbook with the same VBA and ribbon (``.xlsm``) at ``out``.
 
     ``exclude`` leaves modules out by name; the tests use it because LibreOffice Basic cannot compile
     xlwings' ``Dictionary`` class (used on macOS only), which stops every macro of the project there.
+    ``signed``: an earlier build signed by the organisation; its signature is carried over if this build's
+    VBA project is byte-identical to the one it signed (the build is deterministic), else AddinError.
     """
     out = Path(out)
     suffix = out.suffix.lower()
@@ -328,8 +301,8 @@ def build(out: Path, workbook_dir: Path = WORKBOOK_DIR, exclude: Collection[str]
         raise AddinError(
             "customUI.xml 中以下 onAction 没有对应的 VBA 过程 Sub 名称(control As IRibbonControl)：" + "、".join(missing)
         )
-    package = _finish_package(_vba_package(suffix, modules), suffix, customui)
-    return write_atomic(out, lambda p: p.write_bytes(package))
+    data = package_bytes(suffix, modules, customui, signed=signed)
+    return write_atomic(out, lambda p: p.write_bytes(data))
 
 
 # --------------------------------------------------------------------------------------- install/remove
@@ -379,28 +352,71 @@ def applescript_dir(home: Path | None = None) -> Path:
     return _home(home) / "Library" / "Application Scripts" / "com.microsoft.Excel"
 
 
-def read_config(path: Path) -> dict[str, str]:
+def config_encoding(platform: str | None = None) -> str:
+    """The encoding the add-in's VBA reads cpxl.conf in.
+
+    Windows: VBA's ``Input #`` reads the ANSI code page, whatever Python's locale or UTF-8 mode says — so the
+    ``mbcs`` codec (the ANSI code page itself); on another system simulating Windows (tests) the ANSI code page
+    of Simplified Chinese Windows, GBK (cp936). macOS: UTF-8.
+    """
+    if platform_key(platform) == "windows":
+        try:
+            codecs.lookup("mbcs")
+        except LookupError:
+            return "cp936"
+        return "mbcs"
+    return "utf-8"
+
+
+def read_config(path: Path, platform: str | None = None) -> dict[str, str]:
     """An xlwings config file: lines ``"KEY","VALUE"`` (VBA Write # format)."""
     out: dict[str, str] = {}
     if not Path(path).exists():
         return out
-    for line in Path(path).read_text(encoding=locale.getpreferredencoding(False)).splitlines():
+    text = Path(path).read_bytes().decode(config_encoding(platform), errors="replace")
+    for line in text.splitlines():
         m = re.match(r'^\s*"([^"]*)"\s*,\s*"(.*)"\s*$', line)
         if m:
             out[m.group(1)] = m.group(2)
     return out
 
 
-def write_config(path: Path, settings: Mapping[str, str]) -> Path:
-    """Set ``settings`` in an xlwings config file, keeping its other keys (written in the ANSI code page, as xlwings does)."""
+def _short_path(value: str) -> str | None:
+    """The 8.3 short form of an existing Windows path (ASCII where 8.3 names exist), else None."""
+    if not sys.platform.startswith("win") or not Path(value).exists():
+        return None
+    import ctypes
+
+    buf = ctypes.create_unicode_buffer(32768)
+    n = ctypes.windll.kernel32.GetShortPathNameW(value, buf, len(buf))
+    return buf.value if 0 < n < len(buf) else None
+
+
+def write_config(path: Path, settings: Mapping[str, str], platform: str | None = None) -> Path:
+    """Set ``settings`` in an xlwings config file, keeping its other keys, in the encoding VBA reads it in.
+
+    A value the ANSI code page cannot hold (a path with characters of another script) is written as its 8.3
+    short path if Windows has one, else refused with a message.
+    """
     path = Path(path)
-    merged = {k: v for k, v in read_config(path).items() if k.upper() not in {s.upper() for s in settings}}
+    encoding = config_encoding(platform)
+    merged = {k: v for k, v in read_config(path, platform).items() if k.upper() not in {s.upper() for s in settings}}
     merged.update(settings)
-    for k, v in merged.items():
+    for k, v in list(merged.items()):
         if '"' in k or '"' in v:
             raise AddinError(f"配置项不能含有双引号：{k} = {v}")
-    text = "".join(f'"{k}","{v}"\n' for k, v in merged.items())
-    return write_atomic(path, lambda p: p.write_text(text, encoding=locale.getpreferredencoding(False)))
+        try:
+            f'"{k}","{v}"'.encode(encoding)
+        except UnicodeEncodeError:
+            short = _short_path(v)
+            if short is None or not short.isascii():
+                raise AddinError(
+                    f"配置项 {k} 的值“{v}”含有本机 Windows 代码页（{encoding}）无法表示的字符，Excel 的 VBA 读不出来。"
+                    "请把 Python 环境放在只含英文字母、数字或本机语言文字的路径下（例如 C:\\cpxl），再重新安装。"
+                ) from None
+            merged[k] = short
+    text = "".join(f'"{k}","{v}"\r\n' for k, v in merged.items())
+    return write_atomic(path, lambda p: p.write_bytes(text.encode(encoding)))
 
 
 def interpreter_settings(platform: str, interpreter: str, env: Mapping[str, str]) -> dict[str, str]:
@@ -423,29 +439,55 @@ class InstallResult:
     extra: list[Path] = field(default_factory=list)
 
 
+def applescript_text() -> str:
+    """xlwings' RunPython AppleScript with the interpreter path quoted for the shell.
+
+    The script as shipped puts the interpreter unquoted into ``do shell script``, so a path with a space
+    (``/Users/me/审核 工具/.venv/bin/python``) breaks. The copy cpxl installs quotes it (``quoted form of``); for
+    an interpreter without spaces both behave the same, so xlwings' own add-in is not affected.
+    """
+    script = xlwings_dir() / f"xlwings-{xlwings_version()}.applescript"
+    if not script.exists():
+        raise AddinError(f"已安装的 xlwings {xlwings_version()} 中缺少 {script.name}，无法在 macOS 上安装。请重新安装 xlwings。")
+    text = script.read_text(encoding="utf-8")
+    if text.count(_APPLESCRIPT_UNQUOTED) != 1:
+        raise AddinError(f"{script.name} 的结构与预期不同（找不到解释器命令行），这一版 xlwings 的 AppleScript 可能已变化。")
+    return text.replace(_APPLESCRIPT_UNQUOTED, _APPLESCRIPT_QUOTED)
+
+
 def install(
     platform: str | None = None,
     env: Mapping[str, str] | None = None,
     home: Path | None = None,
     interpreter: str | None = None,
+    addin_file: Path | None = None,
 ) -> InstallResult:
-    """Build cpxl.xlam into Excel's startup folder and point the add-in at this Python interpreter."""
+    """Put cpxl.xlam into Excel's startup folder and point the add-in at this Python interpreter.
+
+    ``addin_file``: install that add-in (e.g. the one of the offline bundle, which may carry the organisation's
+    signature) instead of building one.
+    """
     platform = platform or sys.platform
     env = os.environ if env is None else env
     target = startup_dir(platform, env, home) / ADDIN_NAME
     settings = interpreter_settings(platform, interpreter or sys.executable, env)
     target.parent.mkdir(parents=True, exist_ok=True)
     try:
-        build(target)
+        if addin_file is not None:
+            data = Path(addin_file).read_bytes()
+            write_atomic(target, lambda p: p.write_bytes(data))
+        else:
+            build(target)
+    except FileNotFoundError as exc:
+        raise AddinError(f"找不到要安装的加载项文件：{addin_file}") from exc
     except PermissionError as exc:
         raise AddinError(f"无法写入 {target}：Excel 可能正在运行并已加载本加载项。请先退出 Excel 再安装。") from exc
-    conf = write_config(config_path(platform, env, home), settings)
+    conf = write_config(config_path(platform, env, home), settings, platform)
     extra = []
     if platform_key(platform) == "macos":
-        script = xlwings_dir() / f"xlwings-{xlwings_version()}.applescript"
-        dest = applescript_dir(home)
-        dest.mkdir(parents=True, exist_ok=True)
-        extra.append(Path(shutil.copy(script, dest / script.name)))
+        dest = applescript_dir(home) / f"xlwings-{xlwings_version()}.applescript"
+        text = applescript_text()
+        extra.append(write_atomic(dest, lambda p: p.write_text(text, encoding="utf-8")))
     return InstallResult(target, conf, settings, extra)
 
 

@@ -1,20 +1,29 @@
 """The Python side of the Excel add-in: one entry point, ``run``, for every button of the ribbon tab 清洁生产审核.
 
-The add-in's VBA (``workbook/CpxlRibbon.bas``) runs ``import cpxl.excel.xl; cpxl.excel.xl.run('<button id>')`` through
-xlwings' ``RunPython``. ``run`` then
+Two ways in, one ``run``:
 
-1. finds the calling workbook (``xlwings.Book.caller()``) — it must be the master workbook 审核总表.xlsx, whose
-   folder is the audit folder (``新建审核`` instead gets the folder, industry, region and year from VBA);
+* **Windows**: the add-in's VBA (``workbook/CpxlJob.bas``) starts ``cpxl.excel.runner`` in a Python process of
+  its own and polls the job file it writes, so Excel is never frozen; the runner calls ``run`` with a
+  ``JobSide`` that records what Excel should do (status bar, reopen the master, status cell, message box).
+* **macOS**: the VBA runs ``import cpxl.excel.xl; cpxl.excel.xl.run('<button id>')`` through xlwings' ``RunPython``
+  (synchronous), with ``XlwingsSide`` acting on Excel directly.
+
+``run`` then
+
+1. finds the calling workbook — it must be a master workbook 审核总表.xlsx made by cpxl (sheets 首页 and
+   企业名单), whose folder is the audit folder (``新建审核`` instead gets the folder, industry, region and year
+   from VBA, and refuses a place that is or lies in an audit folder);
 2. saves it, and for steps that may rewrite the master closes it first (Windows cannot replace an open file)
    and opens it again afterwards;
 3. calls the same core function as the CLI, looked up by name in ``cpxl.api`` (imported lazily, so a step the
    core does not offer yet gives a clear message instead of a crash);
-4. writes the outcome to the status cell of sheet 首页 and shows it in a message box; errors get the same Chinese
-   message as the CLI (``错误：…``). Unexpected errors are shown too and then re-raised, so xlwings also shows the
-   traceback: nothing is swallowed.
+4. writes the outcome to the status cell of sheet 首页 and shows it in one message box; errors get the same
+   Chinese message as the CLI (``错误：…``). A program error is reported once, in cpxl's words, with its traceback
+   written to a file whose path the message gives; no exception escapes to xlwings (whose traceback window would
+   follow cpxl's message).
 
 No domain logic lives here. Every Excel call goes through an ``ExcelSide``: ``XlwingsSide`` inside Excel,
-``StandInExcel`` in tests and scripts (documented below).
+``JobSide`` (cpxl.excel.runner) for the Windows runner, ``StandInExcel`` in tests and scripts (documented below).
 """
 
 from __future__ import annotations
@@ -24,10 +33,14 @@ import importlib
 import os
 import subprocess
 import sys
+import tempfile
+import traceback
+import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
+from xml.etree import ElementTree as ET
 
 from cpxl import __version__
 from cpxl.core.folder import MASTER_NAME, AuditFolder, safe_filename
@@ -37,6 +50,7 @@ HOME_SHEET = "首页"
 STATUS_LABEL_CELL = "F1"  # beside the home sheet's own content (columns A–D)
 STATUS_CELL = "F2"
 MAX_PROBLEM_LINES = 15
+MASTER_SHEETS = (HOME_SHEET, "企业名单")  # sheets every master made by cpxl init has
 
 
 @dataclass(frozen=True)
@@ -81,6 +95,7 @@ class Outcome:
     message: str
     master: Path | None = None
     result: Any = None
+    log: Path | None = None  # where the traceback of a program error was written
 
 
 # ------------------------------------------------------------------------------------------- adapter
@@ -127,14 +142,20 @@ class XlwingsSide:
 
     @classmethod
     def from_caller(cls) -> XlwingsSide:
+        """The workbook whose button ran this Python (xlwings' RunPython); XlUserError when there is none."""
+        if not called_from_excel():
+            raise XlUserError(
+                "cpxl.excel.xl.run 只能由 Excel 功能区“清洁生产审核”的按钮调用。"
+                "在命令行请使用 cpxl 命令，例如：cpxl check 审核文件夹。"
+            )
         import xlwings as xw
 
         try:
             book = xw.Book.caller()
         except Exception as exc:
             raise XlUserError(
-                "cpxl.excel.xl.run 只能由 Excel 功能区“清洁生产审核”的按钮调用。"
-                "在命令行请使用 cpxl 命令，例如：cpxl check 审核文件夹。"
+                f"无法取得点击按钮的工作簿（xlwings：{type(exc).__name__}: {exc}）。"
+                "请确认审核总表已保存、不在“受保护的视图”中，且没有处于单元格编辑状态，然后再点击一次。"
             ) from exc
         return cls(book)
 
@@ -293,7 +314,23 @@ def _caller_master(side: ExcelSide) -> Path:
             f"当前工作簿是“{path.name}”。请切换到审核总表（{MASTER_NAME}）后再点击按钮："
             "审核文件夹就是审核总表所在的文件夹。"
         )
+    missing = [name for name in MASTER_SHEETS if name not in _sheet_names(path)]
+    if missing:
+        raise XlUserError(
+            f"“{path}”不是 cpxl 新建的审核总表（没有“{'”“'.join(missing)}”工作表），它所在的文件夹不是审核文件夹。"
+            f"请打开审核文件夹中的审核总表（{MASTER_NAME}）；要开始新的审核，请点击“新建审核”。"
+        )
     return path
+
+
+def _sheet_names(path: Path) -> list[str]:
+    """The sheet names of an .xlsx file, read from its workbook part only (fast, even for a large master)."""
+    try:
+        with zipfile.ZipFile(path) as z:
+            root = ET.fromstring(z.read("xl/workbook.xml"))
+    except (OSError, KeyError, zipfile.BadZipFile, ET.ParseError):
+        return []
+    return [el.get("name", "") for el in root.iter() if el.tag.endswith("}sheet")]
 
 
 def _text(params: dict[str, str], key: str) -> str:
@@ -308,8 +345,27 @@ def _year(text: str) -> int | None:
     return int(text)
 
 
+def _enclosing_audit(folder: Path) -> Path | None:
+    """The audit folder that ``folder`` is or lies in (a folder holding 审核总表.xlsx), if any."""
+    for p in (folder, *folder.parents):
+        if (p / MASTER_NAME).is_file():
+            return p
+    return None
+
+
 def _new_audit_root(folder: Path, region: str, industry: str) -> Path:
-    """The audit folder: the chosen folder itself if it is new or empty, else a new subfolder named after the audit."""
+    """The audit folder: the chosen folder itself if it is new or empty, else a new subfolder named after the audit.
+
+    A folder that is (or lies inside) an audit folder is refused: clicking 新建审核 twice on the same place
+    would otherwise nest a second audit inside the first.
+    """
+    audit = _enclosing_audit(folder)
+    if audit is not None:
+        where = "就是" if audit == folder else "位于"
+        raise XlUserError(
+            f"所选位置“{folder}”{where}审核文件夹“{audit}”（其中已有{MASTER_NAME}），不能在审核文件夹中再新建审核。"
+            f"请选择其他位置，例如“{audit.parent}”。"
+        )
     if not folder.exists() or (folder.is_dir() and not any(folder.iterdir())):
         return folder
     return folder / safe_filename(f"{region}{industry}行业整体清洁生产审核")
@@ -426,7 +482,15 @@ def run(action: str, side: ExcelSide | None = None, **params: str) -> Outcome:
     ``params`` come from VBA for 新建审核 only: ``folder``, ``industry``, ``region``, ``year`` (may be empty)
     and optionally ``industry_code``.
     """
-    side = side if side is not None else XlwingsSide.from_caller()
+    if side is None:
+        try:
+            side = XlwingsSide.from_caller()
+        except XlUserError as exc:
+            if not called_from_excel():
+                raise
+            message = f"错误：{exc}"
+            last_resort_alert(message, TITLE)
+            return Outcome(action, False, message)
     act = ACTIONS.get(action)
     if act is None:
         message = f"未知的按钮“{action}”。加载项与 cpxl 的版本可能不一致，请运行 cpxl addin install 重新安装加载项。"
@@ -437,19 +501,59 @@ def run(action: str, side: ExcelSide | None = None, **params: str) -> Outcome:
         outcome = _perform(act, side, dict(params))
     except USER_ERRORS as exc:
         outcome = Outcome(act.id, False, f"错误：{error_message(exc)}", _master_or_none(side, act))
-    except Exception as exc:
+    except Exception as exc:  # a program error: told once, in cpxl's words, with the traceback kept in a file
+        log = write_error_log(act, exc)
         outcome = Outcome(
             act.id, False,
             f"“{act.label}”出现程序错误：{type(exc).__name__}: {exc}\n"
-            "请把本提示和随后 xlwings 显示的详细信息发给技术支持。",
+            f"详细信息已写入 {log}。请把本提示和该文件发给技术支持。",
             _master_or_none(side, act),
+            log=log,
         )
-        _report(side, act, outcome)
-        raise
     finally:
         side.status_bar(None)
     _report(side, act, outcome, alert=act.id != "outputs" or not outcome.ok)
     return outcome
+
+
+def called_from_excel() -> bool:
+    """True when xlwings' RunPython started this Python (it passes ``--from_xl=1``)."""
+    return "--from_xl=1" in sys.argv
+
+
+def error_log_dir() -> Path:
+    return Path(tempfile.gettempdir()) / "cpxl"
+
+
+def write_error_log(act: Action, exc: BaseException) -> Path:
+    """Write the traceback of a program error to a file for technical support; its path."""
+    folder = error_log_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+    path = folder / f"error-{act.id}-{stamp}.log"
+    text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    path.write_text(f"cpxl {__version__} · {act.label} ({act.id})\n{text}", encoding="utf-8")
+    return path
+
+
+def last_resort_alert(message: str, title: str) -> None:
+    """Show ``message`` when there is no workbook to show it with (xlwings could not find the caller)."""
+    try:
+        import xlwings as xw
+
+        xw.apps.active.alert(message, title=title, buttons="ok", mode="critical")
+        return
+    except Exception:  # noqa: S110 - fall back to the system's own message box below
+        pass
+    if sys.platform.startswith("win"):
+        import ctypes
+
+        ctypes.windll.user32.MessageBoxW(None, message, title, 0x10)  # MB_ICONERROR
+    elif sys.platform == "darwin":
+        script = "on run argv\ndisplay alert (item 1 of argv) message (item 2 of argv) as critical\nend run"
+        subprocess.run(["osascript", "-e", script, title, message], check=False)
+    else:
+        print(f"{title}: {message}", file=sys.stderr)
 
 
 def _master_or_none(side: ExcelSide, act: Action) -> Path | None:
@@ -460,4 +564,6 @@ def _master_or_none(side: ExcelSide, act: Action) -> Path | None:
         path = side.caller_path()
     except Exception:
         return None
-    return path if path is not None and path.name.casefold() == MASTER_NAME.casefold() else None
+    if path is None or path.name.casefold() != MASTER_NAME.casefold():
+        return None
+    return path if set(MASTER_SHEETS) <= set(_sheet_names(path)) else None
