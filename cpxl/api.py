@@ -35,8 +35,16 @@ def report(root: Path, pdf: bool = False) -> Any:
     return render_report(Path(root), pdf=pdf)
 
 
-def run_demo(root: Path, n: int = 28, year: int = 2025, mistakes: bool = True) -> dict[str, Any]:
-    """The bundled demo audit end to end; returns what was produced where (see :mod:`cpxl.demo.run`)."""
+def run_demo(root: Path, n: int | None = None, year: int = 2025, mistakes: bool = True,
+             pack: str | None = None) -> dict[str, Any]:
+    """The bundled demo audit end to end (``pack``: another industry with a demo profile, see
+    :mod:`cpxl.demo.industry`); returns what was produced where."""
+    from cpxl.demo import data as main_demo
+
+    if pack and pack != main_demo.config()["industry_pack"]:
+        from cpxl.demo import industry
+
+        return industry.run(root, pack, n=n or 12, year=year, mistakes=mistakes)
     from cpxl.demo.run import run_demo as _run
 
-    return _run(root, n=n, year=year, mistakes=mistakes)
+    return _run(root, n=n or 28, year=year, mistakes=mistakes)

@@ -27,6 +27,8 @@ def _valid(f: Any, rng: random.Random, row: dict[str, Any]) -> Any:
         hi = f.maximum if f.maximum is not None else lo + 1000
         if f.name == "year":
             return row.get("year") or 2025
+        if f.name == "concentration":
+            return round(rng.uniform(0, 1), 3)
         v = rng.uniform(lo, hi)
         return int(v) if f.type == "integer" else round(v, 2)
     if f.max_length and f.min_length and f.min_length == f.max_length:
@@ -136,3 +138,4 @@ def _balance(ws: Any, s: Any, r: int) -> None:
 def fill_careful(template: Path, out: Path, seed: int) -> None:
     """A careful enterprise: every required item, every prefilled row it concerns, nothing wrong."""
     fill(template, out, seed, mistakes=0.0, untouched=0.0)
+

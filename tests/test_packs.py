@@ -206,3 +206,28 @@ def test_electroplating_limits_match_gb21900():
         p = pack.pollutant("wastewater", name)
         t2 = [lim for lim in p["limits"] if lim.get("table") == "表2"]
         assert t2 and t2[0]["value"] == value, name
+
+
+def test_the_demo_runs_for_a_second_industry(tmp_path):
+    """`cpxl demo --industry-pack electroplating`: templates typed into as enterprises do, ingest, diagnosis, report;
+    the values the fictional audit team completed are marked 示例值（非官方） wherever they show."""
+    from docx import Document
+
+    from cpxl import api
+    from cpxl.book.xlsxread import read_master_data
+
+    res = api.run_demo(tmp_path / "电镀", pack="electroplating", n=6)
+    assert "接受 5 份" in res["steps"]["企业报送校验"]  # one planted unit-in-cell mistake
+    data = read_master_data(tmp_path / "电镀" / "审核总表.xlsx")
+    assert data["audit_task"][0]["industry_pack"] == "electroplating"
+    names = [r["indicator"] for r in data["indicator_system"]]
+    assert sum("示例值，非官方" in n for n in names) >= 7
+    text = " ".join(str(v) for key in ("training", "industry_plans", "industry_region") for r in data[key]
+                    for v in r.values())
+    assert "焚烧" not in text and "电镀" in text
+    consolidated = " ".join(str(r.get("pollutant")) for r in data["all_ent_wastewater"])
+    assert "六价铬" in consolidated and "二噁英" not in consolidated
+    doc = Document(res["steps"]["审核报告"])
+    body = "\n".join(p.text for p in doc.paragraphs) + "\n".join(c.text for t in doc.tables for row in t.rows
+                                                                 for c in row.cells)
+    assert "示例值，非官方" in body

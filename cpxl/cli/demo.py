@@ -8,16 +8,22 @@ import typer
 
 from cpxl import api
 
-from .output import JsonOpt, console, emit_json
+from .output import JsonOpt, console, emit_json, fail
 
 
 def register(app: typer.Typer) -> None:
     """Add the commands of this stage to ``app``."""
 
     @app.command()
-    def demo(folder: Path = typer.Argument(Path("demo-audit"), help="演示审核文件夹"), as_json: bool = JsonOpt) -> None:
-        """运行内置演示审核（虚构的东岚省危险废物焚烧处置行业）：总表、模板、企业回传文件及后续各步。"""
-        res = api.run_demo(folder)
+    def demo(folder: Path = typer.Argument(Path("demo-audit"), help="演示审核文件夹"),
+             pack: str = typer.Option("", "--industry-pack", "-p",
+                                      help="演示的行业包（缺省：危险废物焚烧处置；另有 electroplating 电镀）"),
+             as_json: bool = JsonOpt) -> None:
+        """运行内置演示审核（虚构的东岚省；缺省为危险废物焚烧处置行业）：总表、模板、企业回传文件及后续各步。"""
+        try:
+            res = api.run_demo(folder, pack=pack or None)
+        except ValueError as exc:
+            fail(str(exc), as_json)
         if as_json:
             emit_json({"ok": True, **res})
             return

@@ -7,6 +7,7 @@ import unicodedata
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from cpxl.domain import packs
 from cpxl.domain.indicators import (
     Indicator,
     IndicatorSystem,
@@ -50,6 +51,10 @@ def focus_indicators(system: IndicatorSystem, direction: str) -> list[str]:
     """Indicator ids of the system that belong to a 5.2.2 focus direction (rule id or free text)."""
     inds = list(system.indicators())
     if direction == "heavy_pollution":
+        chars = [c.split("（")[0].removesuffix("类").removesuffix("及其化合物") for c in packs.active().characteristic_pollutants]
+        chars = [c for c in chars if c]
+        if chars:  # the pack names the industry's 特征污染物 (never a reagent such as 氢氧化钠)
+            return [i.id for i in inds if any(c in i.name for c in chars) or "有毒有害" in i.name]
         return [i.id for i in inds if (i.dimension == "pollutant_emission" and not _is_ghg(system, i))
                 or any(w in i.name for w in ("有毒有害",))]
     if direction == "ghg_reporting":
@@ -81,7 +86,7 @@ def focus_indicators(system: IndicatorSystem, direction: str) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-def audit_focus(system: IndicatorSystem, enterprises: Sequence[Mapping[str, Any]], share: float
+def audit_focus(system: IndicatorSystem, enterprises: Sequence[Mapping[str, Any]], share: float, min_count: int = 3
                 ) -> tuple[list[FocusRule], dict[str, list[tuple[str, list[str]]]], list[str]]:
     """The 5.2.2 rules at industry level, each enterprise's own focus (uscc → [(direction text, ids)]), and warnings."""
     n = len(enterprises)
@@ -97,7 +102,7 @@ def audit_focus(system: IndicatorSystem, enterprises: Sequence[Mapping[str, Any]
                     texts.setdefault(t, []).append((_text(e.get("uscc")), _text(e.get("name"))))
             for t, ents in texts.items():
                 ids = focus_indicators(system, t)
-                rules.append(_focus_rule(rule, clause, flag, t, ents, n, 0, share, ids))
+                rules.append(_focus_rule(rule, clause, flag, t, ents, n, 0, share, ids, min_count))
                 for u, _ in ents:
                     per.setdefault(u, []).append((f"{t}（{flag}）", ids))
             continue
@@ -107,22 +112,25 @@ def audit_focus(system: IndicatorSystem, enterprises: Sequence[Mapping[str, Any]
             warnings.append(f"“企业名单”中 {len(unknown)} 家企业未填写“{flag}”（{_names(unknown)}），"
                             f"未计入 5.2.2 审核重点的判定，请补填。")
         ids = focus_indicators(system, rule)
-        rules.append(_focus_rule(rule, clause, flag, direction, yes, n, len(unknown), share, ids))
+        rules.append(_focus_rule(rule, clause, flag, direction, yes, n, len(unknown), share, ids, min_count))
         for u, _ in yes:
             per.setdefault(u, []).append((f"{direction}（{flag}）", ids))
     return rules, per, warnings
 
 
 def _focus_rule(rule: str, clause: str, flag: str, direction: str, ents: list[tuple[str, str]], n: int,
-                n_unknown: int, share: float, ids: list[str]) -> FocusRule:
+                n_unknown: int, share: float, ids: list[str], min_count: int = 3) -> FocusRule:
     s = len(ents) / n if n else 0.0
-    industry = bool(ents) and len(ents) >= share * n - 1e-9
+    industry = bool(ents) and len(ents) >= share * n - 1e-9 and len(ents) >= min(min_count, n)
     if not ents:
         note = "名单中没有企业属于此情形"
     elif industry:
-        note = f"涉及企业占比 {_pct(s)}，不低于判定比例 {_pct(share)}，列为行业审核重点"
+        note = f"涉及 {len(ents)} 家企业，占 {_pct(s)}，不低于判定比例 {_pct(share)}，列为行业审核重点"
+    elif s >= share - 1e-9:
+        note = (f"涉及 {len(ents)} 家企业，占 {_pct(s)}，但少于判定家数 {min(min_count, n)} 家（样本小，比例不足以代表行业），"
+                "列为相关企业的审核重点（见“诊断结果”）")
     else:
-        note = f"涉及企业占比 {_pct(s)}，低于判定比例 {_pct(share)}，列为相关企业的审核重点（见“诊断结果”）"
+        note = f"涉及 {len(ents)} 家企业，占 {_pct(s)}，低于判定比例 {_pct(share)}，列为相关企业的审核重点（见“诊断结果”）"
     if industry and not ids:
         note += "；指标体系中没有与此方向对应的指标，请审核小组补充确定诊断内容"
     return FocusRule(rule, clause, flag, direction, ents, n, n_unknown, s, industry, ids if industry else [], note)

@@ -63,7 +63,10 @@ class DiagnosisOptions:
     year: int | None = None  # statistical year; default: 审核任务 统计期
     common_share: float | None = None  # fraction (0.3) or percent (30); default: 方案参数设置, else 30 %
     common_level: str = "II"  # the level an enterprise must reach not to count for a common problem
+    common_min_count: int = 3  # … and at least this many enterprises miss it (a share alone misleads in small samples)
     focus_share: float = 0.3  # share of enterprises that makes a 5.2.2 rule an industry-level focus
+    focus_min_count: int = 3  # … and at least this many enterprises carry the flag
+    reported_tolerance: float = 0.05  # relative gap between a reported and a computed value that is warned about
     years_back: int = 2  # the long table also holds this many years before the statistical year
     scoring: Mapping[str, Any] | None = None  # overrides of the system's options (+ allow_template)
     derive: DeriveOptions | Mapping[str, Any] | None = None
@@ -130,6 +133,8 @@ class ValueEntry:
     self_level: str | None = None  # qualitative: I级/II级/III级/未达到III级
     derived: Derived | None = None
     warnings: tuple[str, ...] = ()
+    reported: float | None = None  # the enterprise's own figure when the value used was computed or audited
+    audit_note: str = ""  # why a 审核组核定 row was not used (no reason given)
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)

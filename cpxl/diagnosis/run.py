@@ -178,11 +178,11 @@ def _diagnose_data(data: Mapping[str, Sequence[Mapping[str, Any]]], system: str 
     except (TemplateSystemError, IncompleteSystemError) as exc:
         raise DiagnosisError(str(exc)) from exc
     usccs = [e["uscc"] for e in ents]
-    common = find_common_problems(sys_, table.enterprises, share, opts.common_level, usccs)
+    common = find_common_problems(sys_, table.enterprises, share, opts.common_level, usccs, opts.common_min_count)
     common_ids = {c.indicator_id for c in common}
     stats = indicator_statistics(sys_, table.enterprises, common_ids)
     dims = dimension_summaries(sys_, stats, common)
-    rules, per_focus, w = audit_focus(sys_, ents, opts.focus_share)
+    rules, per_focus, w = audit_focus(sys_, ents, opts.focus_share, opts.focus_min_count)
     warnings += w
 
     diagnoses = []
@@ -193,7 +193,7 @@ def _diagnose_data(data: Mapping[str, Sequence[Mapping[str, Any]]], system: str 
                                 list(dict.fromkeys(i for _, ids in focus for i in ids)))
         d.individual = _individual(sys_, s, values[u], common_ids)
         diagnoses.append(d)
-    problems = _problems(sys_, year, diagnoses)
+    problems = _problems(sys_, year, diagnoses, opts.reported_tolerance)
     return DiagnosisResult(None, year, sys_, source, replace(opts, common_share=share), diagnoses, table, stats, dims,
                            common, rules, problems, warnings, derived, [], values_by_year, {**earlier, year: table})
 
@@ -202,7 +202,16 @@ def _score_input(values: Mapping[str, ValueEntry]) -> dict[str, Any]:
     return {iid: v.value for iid, v in values.items() if v.value is not None}
 
 
-def _problems(system: IndicatorSystem, year: int, diagnoses: Sequence[EnterpriseDiagnosis]) -> list[Problem]:
+def _gap(v: ValueEntry) -> float | None:
+    """Relative gap between the reported and the computed value of an indicator (None: not both numbers)."""
+    if v.reported is None or not isinstance(v.value, (int, float)) or isinstance(v.value, bool):
+        return None
+    base = max(abs(v.value), abs(v.reported))
+    return abs(v.value - v.reported) / base if base else 0.0
+
+
+def _problems(system: IndicatorSystem, year: int, diagnoses: Sequence[EnterpriseDiagnosis],
+              tolerance: float = 0.05) -> list[Problem]:
     out: list[Problem] = []
     no_benchmark: set[str] = set()
     for d in diagnoses:
@@ -215,6 +224,19 @@ def _problems(system: IndicatorSystem, year: int, diagnoses: Sequence[Enterprise
             continue
         for iid, v in d.values.items():
             ind = system.indicator(iid)
+            if v.audit_note:
+                out.append(Problem("diagnosis.audited_without_reason", "error", f"{who}指标「{ind.name}」（{iid}）：{v.audit_note}。",
+                                   "在“指标值汇总”该行的“依据/说明”中写明核定的理由和依据（如现场核查记录、监测报告）",
+                                   sheet="指标值汇总", field=ind.name, enterprise=d.uscc))
+            gap = _gap(v)
+            if gap is not None and gap > tolerance:
+                out.append(Problem(
+                    "diagnosis.reported_vs_computed", "warning",
+                    f"{who}指标「{ind.name}」：企业填报 {v.reported:g}{ind.unit}，由其填报的附录B数据计算为 "
+                    f"{v.value:.4g}{ind.unit}（{v.basis}），相差 {100 * gap:.0f}%，超过容差 {100 * tolerance:g}%；"
+                    "评分采用计算值。",
+                    "请企业核对填报值或附录B数据；审核组核定采用其他值的，在“指标值汇总”中以“审核组核定”填写并写明理由",
+                    sheet="指标值汇总", field=ind.name, enterprise=d.uscc))
             for w in v.warnings:
                 out.append(Problem("diagnosis.unit_mismatch", "warning", f"{who}指标「{ind.name}」（{iid}）：{w}。",
                                    "核对指标体系中的单位。", sheet="指标体系", field=ind.name, enterprise=d.uscc))

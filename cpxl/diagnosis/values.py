@@ -91,10 +91,11 @@ def build_values(system: IndicatorSystem, year: int, reported: Mapping[str, Mapp
     out: dict[str, ValueEntry] = {}
     for ind in system.indicators():
         iid = ind.id
-        if iid in audited:
+        unreasoned = iid in audited and not _text(audited[iid].get("basis"))
+        if iid in audited and not unreasoned:
             v, label, reason = _row_value(ind, audited[iid])
             out[iid] = ValueEntry(iid, year, v, ORIGIN_AUDITED if v is not None else None,
-                                  _text(audited[iid].get("basis")) or "审核组核定",
+                                  _text(audited[iid].get("basis")),
                                   f"“指标值汇总”中审核组核定的行{reason}" if reason else "", label)
             continue
         rep = reported.get(iid)
@@ -113,6 +114,7 @@ def build_values(system: IndicatorSystem, year: int, reported: Mapping[str, Mapp
             if computed is not None:
                 if isinstance(rv, (int, float)) and not ind.qualitative:
                     computed.basis += f"（企业另填报 {rv:g}{ind.unit}，以计算值为准）"
+                    computed.reported = float(rv)
                 out[iid] = computed
             elif rv is not None:
                 out[iid] = ValueEntry(iid, year, rv, ORIGIN_REPORTED,
@@ -130,4 +132,7 @@ def build_values(system: IndicatorSystem, year: int, reported: Mapping[str, Mapp
         else:
             out[iid] = ValueEntry(iid, year, None, None, "", rreason + (f"；由填报数据也无法计算（{why_not}）"
                                                                          if why_not else ""), None, d)
+    for iid, row in audited.items():
+        if iid in out and not _text(row.get("basis")):
+            out[iid].audit_note = "“指标值汇总”中有审核组核定的值，但没有写明核定理由，未采用"
     return out

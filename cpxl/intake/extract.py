@@ -17,6 +17,7 @@ from python_calamine import CalamineWorkbook
 
 from cpxl.book import schema
 from cpxl.book.layout import FIRST_DATA_ROW, FORM_LABEL_COL, FORM_VALUE_COL, HEADER_ROW
+from cpxl.book.rules import is_started
 from cpxl.book.schema import SheetSchema
 from cpxl.book.templates import STAMP_SHEET
 from cpxl.book.validate import validate_rows
@@ -24,6 +25,7 @@ from cpxl.book.xlsxread import RawRow, normalise
 from cpxl.core.problems import Problem
 
 from .plausibility import year_on_year
+from .ranges import cell_ranges, derived_ranges
 
 FORMULA_START = ("=", "+", "-", "@")
 
@@ -194,6 +196,7 @@ def extract(path: Path, years: Sequence[int] = (), max_rows: int = 100_000,
         read = [normalise(r, s, sheet=sheet_name) for r in raws]
         problems = validate_rows(s, read, years)
         problems += year_on_year(s, read)
+        problems += cell_ranges(s, read)
         for p in problems:
             p.sheet = p.sheet or sheet_name
             if p.sheet == s.sheet:
@@ -205,12 +208,15 @@ def extract(path: Path, years: Sequence[int] = (), max_rows: int = 100_000,
                     ex.problems.append(Problem("text.formula_like", "info", f"以“{v[0]}”开头的文本已按文本保存，不会作为公式执行",
                                                "", sheet=sheet_name, cell=r.cells[k], field=s.field(k).title, value=v))
         bad_rows = {p.cell for p in problems if p.severity == "error"}
+        # an untouched prefilled row (or one marked 不涉及) carries no data: it never reaches the master
         ex.records[s.key] = [dict(r.values, _row=r.row, _cells=r.cells,
-                                  _ok=not any(c in bad_rows for c in r.cells.values())) for r in read]
+                                  _ok=not any(c in bad_rows for c in r.cells.values()))
+                             for r in read if s.is_form or is_started(s, r)]
     prof = ex.records.get("ent_profile", [{}])
     prof0 = prof[0] if prof else {}
     ex.enterprise_uscc = ex.stamp.get("enterprise_uscc") or str(prof0.get("uscc", ""))
     ex.enterprise_name = ex.stamp.get("enterprise_name") or str(prof0.get("name", ""))
+    ex.problems += derived_ranges(ex.records, years, ex.sheets)
     if ex.stamp and prof0.get("uscc") and prof0["uscc"] != ex.stamp.get("enterprise_uscc"):
         ex.problems.append(Problem("identity.changed", "error", "“统一社会信用代码”被改动，与模板下发时不一致",
                                    f"恢复为 {ex.stamp.get('enterprise_uscc')}，如确有变更请联系审核组",
