@@ -154,8 +154,10 @@ def test_missing_values_do_not_count_in_the_share(tiny: Path) -> None:
     sys_ = load_system(tiny)
     rows = [{"enterprise": "甲", "x1": 25, "x2": 1, "x3": 95}, {"enterprise": "乙", "x1": 5, "x2": 1, "x3": 95},
             {"enterprise": "丙", "x2": 1, "x3": 95}]
-    c = find_common_problems(sys_, score_table(sys_, rows).enterprises, 0.5)[0]
+    c = find_common_problems(sys_, score_table(sys_, rows).enterprises, 0.5, min_count=1)[0]
     assert (c.n_assessed, c.n_below, c.n_missing, c.share) == (2, 1, 1, 0.5)
+    # with the default minimum of 3 enterprises (here: both assessed), one of two is not a common problem
+    assert not find_common_problems(sys_, score_table(sys_, rows).enterprises, 0.5)
 
 
 # --------------------------------------------------------------------------- audit focus (5.2.2)
@@ -172,8 +174,11 @@ def test_audit_focus_rules() -> None:
          "key_water_user": "否"},
         {"uscc": "U4", "name": "丁", "heavy_pollution": "是", "ghg_reporting": "否", "key_energy_user": "否"},
     ]
-    rules, per, warnings = audit_focus(sys_, ents, 0.3)
+    rules, per, warnings = audit_focus(sys_, ents, 0.3, min_count=2)
     by = {r.rule if r.rule != "mandated_focus" else r.focus: r for r in rules}
+    # with the default minimum of three enterprises, two key energy users of four stay an enterprise focus
+    default = {r.rule: r for r in audit_focus(sys_, ents, 0.3)[0]}
+    assert not default["key_energy_user"].industry_focus and "少于判定家数 3 家" in default["key_energy_user"].note
     # rule 1: 4/4 heavy polluters → industry focus on characteristic / toxic pollutants
     assert by["heavy_pollution"].industry_focus and by["heavy_pollution"].share == 1.0
     assert {"dioxin_emission", "mercury_compound", "so2_concentration"} <= set(by["heavy_pollution"].indicators)

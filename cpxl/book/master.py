@@ -160,9 +160,15 @@ def init_audit(
     audit = default_audit_task(industry, region, year or default_statistical_year(), industry_code, audit_name,
                                chosen.id)
     audit.update(audit_extra or {})
+    if ids and not audit.get("indicator_system_name"):
+        shipped = packs.pack_id_of(None, ids)
+        if shipped != packs.DEFAULT_PACK or set(ids) == _generic_ids():
+            audit["indicator_system_name"] = load_system(packs.load_pack(shipped).system_path).name
     data = dict(data or {})
     if pack and not data.get("indicator_system") and chosen.system_path is not None:
-        data["indicator_system"] = system_rows(load_system(chosen.system_path))
+        system = load_system(chosen.system_path)
+        data["indicator_system"] = system_rows(system)
+        audit.setdefault("indicator_system_name", system.name)
     with packs.activated(chosen):
         wb = build_master(audit, data)
     write_atomic(folder.master, lambda p: wb.save(p))
@@ -191,6 +197,11 @@ def with_audit_pack(fn: _F) -> _F:
             return fn(root, *args, **kwargs)
 
     return wrapper  # type: ignore[return-value]
+
+
+def _generic_ids() -> set[str]:
+    p = packs.load_pack(packs.DEFAULT_PACK)
+    return {i.id for i in load_system(p.system_path).indicators()} if p.system_path else set()
 
 
 def master_pack(master: Path) -> str:

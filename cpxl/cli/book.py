@@ -30,12 +30,16 @@ def register(app: typer.Typer) -> None:
         """新建审核：创建审核文件夹和审核总表（首页、各工作表、表A.2预填）。"""
         data = {}
         try:
+            extra = {}
             if system:
                 from cpxl.book.indicator_sheet import system_rows
                 from cpxl.domain.indicators import load_system
 
-                data["indicator_system"] = system_rows(load_system(system))
-            f = api.init_audit(folder, industry, region, year, industry_code, data=data, pack=pack or None)
+                chosen = load_system(system)
+                data["indicator_system"] = system_rows(chosen)
+                extra["indicator_system_name"] = chosen.name
+            f = api.init_audit(folder, industry, region, year, industry_code, data=data, pack=pack or None,
+                               audit_extra=extra)
         except (FileExistsError, FileNotFoundError, ValueError) as exc:
             fail(str(exc), as_json)
         if as_json:

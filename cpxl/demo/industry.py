@@ -257,7 +257,8 @@ def run(root: Path, pack: str, n: int = 12, year: int = 2025, mistakes: bool = T
     master["indicator_system"] = system_rows(sys_)
     folder = init_audit(Path(root), prof["industry"], cfg["region"], year, prof["industry_code"], pack=pack,
                         data=master, overwrite=True, audit_extra={**main_demo.audit_extra(year),
-                                                                  "audit_name": f"{cfg['region']}{prof['industry']}行业整体清洁生产审核"})
+                                                                  "audit_name": f"{cfg['region']}{prof['industry']}行业整体清洁生产审核",
+                                                                  "indicator_system_name": sys_.name})
     templates = {p.stem.rsplit("_", 1)[-1]: p for p in make_templates(folder.root)}
     notes: dict[str, str] = {}
     returned = []

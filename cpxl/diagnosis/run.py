@@ -134,7 +134,9 @@ def _diagnose_data(data: Mapping[str, Sequence[Mapping[str, Any]]], system: str 
                    options: DiagnosisOptions | Mapping[str, Any] | None) -> DiagnosisResult:
     opts = DiagnosisOptions.make(options)
     try:
-        sys_, source, warnings = choose_system(data.get("indicator_system", ()), system)
+        audit = (data.get("audit_task") or [{}])[0]
+        sys_, source, warnings = choose_system(data.get("indicator_system", ()), system,
+                                               str(audit.get("indicator_system_name") or ""))
     except (FileNotFoundError, ValueError) as exc:
         raise DiagnosisError(str(exc)) from exc
     year, w = _year(data, opts)

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from cpxl.book.indicator_sheet import PLACEHOLDER_MARKS, system_rows
+from cpxl.domain import packs
 from cpxl.domain.indicators import (
     LEVEL_LABELS,
     LEVELS,
@@ -151,16 +153,22 @@ def _same_rows(sheet: Sequence[Mapping[str, Any]], ref: Sequence[Mapping[str, An
     return all(all(_same(by_id.get(r["indicator_id"], {}).get(k), v) for k, v in r.items()) for r in ref)
 
 
-def choose_system(rows: Sequence[Mapping[str, Any]], system: str | Path | IndicatorSystem | None = None
-                  ) -> tuple[IndicatorSystem, str, list[str]]:
-    """The indicator system to score with, a Chinese description of where it came from, and warnings."""
+def choose_system(rows: Sequence[Mapping[str, Any]], system: str | Path | IndicatorSystem | None = None,
+                  name: str = "") -> tuple[IndicatorSystem, str, list[str]]:
+    """The indicator system to score with, a Chinese description of where it came from, and warnings
+    (``name``: what 审核任务 calls the system of the sheet)."""
     sheet = [r for r in rows if _text(r.get("indicator_id")) or _text(r.get("indicator"))]
     warnings: list[str] = []
     given = system if isinstance(system, IndicatorSystem) else (load_system(system) if system else None)
     if not sheet:
         if given is None:
-            raise DiagnosisError("审核总表的“指标体系”工作表为空，且没有指定评价指标体系：请用 cpxl init --system 导入，"
-                                 "或在诊断时用 --system 指定（可用的体系见 cpxl systems）。")
+            pack = packs.active()
+            hint = ""
+            if pack.status == "partial":
+                hint = (f"行业包“{pack.name}”的评价指标体系公开文本不完整（见 cpxl packs）：请用 cpxl packs template 体系.xlsx "
+                        f"-p {pack.id} 生成填写表，按正式发布的文本录入后用 cpxl packs import 体系.xlsx --into 审核文件夹 导入；")
+            raise DiagnosisError("审核总表的“指标体系”工作表为空，且没有指定评价指标体系。" + hint +
+                                 "也可在“指标体系”工作表中直接录入，或在诊断时用 --system 指定（可用的体系见 cpxl systems）。")
         warnings.append(f"审核总表的“指标体系”工作表为空，按指定的指标体系“{given.name}”评分。")
         return given, f"指定的指标体系“{given.name}”", warnings
     ids = {_text(r.get("indicator_id")) for r in sheet}
@@ -180,6 +188,8 @@ def choose_system(rows: Sequence[Mapping[str, Any]], system: str | Path | Indica
         break
     if chosen is None:
         chosen = system_from_sheet(sheet)
+        if name:
+            chosen = replace(chosen, name=name)
         warnings.append("“指标体系”工作表不是内置指标体系，按工作表评分；评价选项取通则缺省值"
                         "（Y_I≥85、Y_II≥85、Y_III=100，加分项累加并封顶 100）。")
     if given is not None and given.id != chosen.id:
