@@ -286,14 +286,9 @@ def run(root: Path, pack: str, n: int = 12, year: int = 2025, mistakes: bool = T
 
 
 def _mistake(d: dict[str, list[dict]], kind: str, year: int) -> str:
-    if kind == "unit_in_cell":
-        r = next(r for r in d["ent_products"] if r["year"] == year)
-        r["output"] = f"{int(r['output'])}平方米"
-        return "产量填成了“…平方米”（数字带单位）"
-    if kind == "fullwidth_thousands":
-        r = next(r for r in d["ent_water"] if r["year"] == year)
-        r["intake"] = "{:,}".format(int(r["intake"])).translate(str.maketrans("0123456789", "０１２３４５６７８９"))
-        return "取水量用全角数字并带千位分隔符（可自动规范）"
-    r = next(r for r in d["ent_wastewater"] if r["year"] == year and r["pollutant"] == "化学需氧量")
-    r["discharged"] = round(r["generated"] * 1.6, 4)
-    return "COD 排放量大于产生量"
+    """One typical mistake (the main demo's, except the unit typed into a cell, which names this pack's unit)."""
+    if kind != "unit_in_cell":
+        return main_demo.add_mistakes(d, kind, year)
+    r = next(r for r in d["ent_products"] if r["year"] == year)
+    r["output"] = f"{int(r['output'])}平方米"
+    return "产量填成了“…平方米”（数字带单位）"
