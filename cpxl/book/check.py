@@ -13,7 +13,7 @@ from . import schema
 from .indicator_check import check_system_rows
 from .master import with_audit_pack
 from .validate import validate_rows
-from .xlsxread import ReadRow, grid, normalise, open_workbook, raw_rows
+from .xlsxread import MasterLayoutError, ReadRow, master_rows, normalise, open_workbook
 
 
 @dataclass
@@ -45,7 +45,13 @@ def check(root: Path) -> CheckResult:
                                         "不要删除或重命名审核总表的工作表；可用 cpxl init 新建一份对照", file=master.name,
                                         sheet=s.sheet))
             continue
-        rows = [normalise(r, s, file=master.name) for r in raw_rows(grid(wb, s.sheet), s)]
+        try:
+            raws = master_rows(wb, s, master.name)
+        except MasterLayoutError as exc:
+            res.problems.append(Problem("sheet.layout", "error", str(exc), "恢复被删除或改动的列（表头）后重新运行",
+                                        file=master.name, sheet=s.sheet))
+            continue
+        rows = [normalise(r, s, file=master.name) for r in raws]
         res.rows[s.key] = len(rows)
         found = validate_rows(s, rows) + _sheet_rules(s, rows)
         for p in found:

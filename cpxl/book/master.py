@@ -17,6 +17,7 @@ from openpyxl.utils import quote_sheetname
 from cpxl import __version__
 from cpxl.core.atomic import write_atomic
 from cpxl.core.folder import AuditFolder
+from cpxl.core.lock import audit_lock
 from cpxl.domain import packs
 from cpxl.domain.indicators import load_system
 
@@ -157,21 +158,24 @@ def init_audit(
     ids = [r.get("indicator_id") for r in (data or {}).get("indicator_system", ())]
     chosen = packs.load_pack(pack or packs.pack_id_of(None, ids))  # a shipped system brings its own pack
     folder.create()
-    audit = default_audit_task(industry, region, year or default_statistical_year(), industry_code, audit_name,
-                               chosen.id)
-    audit.update(audit_extra or {})
-    if ids and not audit.get("indicator_system_name"):
-        shipped = packs.pack_id_of(None, ids)
-        if shipped != packs.DEFAULT_PACK or set(ids) == _generic_ids():
-            audit["indicator_system_name"] = load_system(packs.load_pack(shipped).system_path).name
-    data = dict(data or {})
-    if pack and not data.get("indicator_system") and chosen.system_path is not None:
-        system = load_system(chosen.system_path)
-        data["indicator_system"] = system_rows(system)
-        audit.setdefault("indicator_system_name", system.name)
-    with packs.activated(chosen):
-        wb = build_master(audit, data)
-    write_atomic(folder.master, lambda p: wb.save(p))
+    with audit_lock(folder.root, "init"):
+        if folder.master.exists() and not overwrite:  # made by another command while this one waited
+            raise FileExistsError(f"{folder.master} 已存在。为避免覆盖已填写的审核总表，请换一个文件夹或删除原文件后重试。")
+        audit = default_audit_task(industry, region, year or default_statistical_year(), industry_code, audit_name,
+                                   chosen.id)
+        audit.update(audit_extra or {})
+        if ids and not audit.get("indicator_system_name"):
+            shipped = packs.pack_id_of(None, ids)
+            if shipped != packs.DEFAULT_PACK or set(ids) == _generic_ids():
+                audit["indicator_system_name"] = load_system(packs.load_pack(shipped).system_path).name
+        data = dict(data or {})
+        if pack and not data.get("indicator_system") and chosen.system_path is not None:
+            system = load_system(chosen.system_path)
+            data["indicator_system"] = system_rows(system)
+            audit.setdefault("indicator_system_name", system.name)
+        with packs.activated(chosen):
+            wb = build_master(audit, data)
+        write_atomic(folder.master, lambda p: wb.save(p))
     return folder
 
 

@@ -2,7 +2,10 @@
 
 Steps that produce data (ingest, diagnose, plan) call :func:`update_master` with the rows of the
 schema sheets they own; the sheet's data rows are replaced, its headers, validation and styles
-kept. A crash mid-write leaves the previous master intact (temporary file + ``os.replace``).
+kept. Each field goes under its own header wherever the column is (a master is read and written by
+header names, never by position). A sheet that lacks a column for data to be written, or holds data
+in a column cpxl does not know (which a rewrite would lose), is refused with the sheet and cell. A crash
+mid-write leaves the previous master intact (temporary file + ``os.replace``).
 """
 
 from __future__ import annotations
@@ -20,10 +23,11 @@ from openpyxl.utils import get_column_letter
 from cpxl.core.atomic import write_atomic
 
 from . import schema
-from .layout import FIRST_DATA_ROW, HEADER_ROW
+from .layout import FIRST_DATA_ROW, FORM_VALUE_COL, HEADER_ROW
 from .schema import SheetSchema
+from .xlsxread import MasterLayoutError, grid, label, locate, open_workbook
 from .xlsxwrite import BODY_FONT, BORDER, ListRegistry, cell_value, put, validation_for, write_sheet
-from .xmlsheet import Rows, replace_tables, sheet_parts
+from .xmlsheet import MissingColumn, Rows, replace_tables, sheet_parts
 
 
 def _all_schemas() -> dict[str, SheetSchema]:
@@ -40,12 +44,12 @@ def _replace_rows(wb: Workbook, s: SheetSchema, rows: Sequence[Mapping[str, Any]
         return
     ws = wb[s.sheet]
     if s.is_form:
-        from .layout import layout_for
-
-        lay = layout_for(s)
+        at = locate([[c.value for c in r] for r in ws.iter_rows(max_col=FORM_VALUE_COL)], s)
         row = rows[0] if rows else {}
         for f in s.fields:
-            put(ws[lay.cell(f.name)], cell_value(f, row.get(f.name)) if row.get(f.name) not in ("",) else None)
+            if f.name in at:
+                put(ws.cell(at[f.name], FORM_VALUE_COL),
+                    cell_value(f, row.get(f.name)) if row.get(f.name) not in ("",) else None)
         return
     ncols = len(s.fields)
     old_last = ws.max_row
@@ -73,6 +77,29 @@ def _replace_rows(wb: Workbook, s: SheetSchema, rows: Sequence[Mapping[str, Any]
                 c.font = BODY_FONT
                 c.protection = Protection(locked=False)
         ws.auto_filter.ref = f"A{HEADER_ROW}:{get_column_letter(ncols)}{last}"
+
+
+def _columns(book: Path, sheets: Mapping[str, SheetSchema], file: str) -> dict[str, dict[str, int]]:
+    """Field → column of each table sheet to be rewritten, by header; refuse what a rewrite would lose."""
+    wb = open_workbook(book)
+    out: dict[str, dict[str, int]] = {}
+    for key, s in sheets.items():
+        rows = grid(wb, s.sheet)
+        where = locate(rows, s, file, strict=s.key.startswith("all_"))
+        known = set(where.values())
+        header = rows[HEADER_ROW - 1] if len(rows) >= HEADER_ROW else []
+        for j, v in enumerate(header, start=1):
+            if j in known or not label(v):
+                continue
+            filled = [r for r in range(FIRST_DATA_ROW, len(rows) + 1)
+                      if j - 1 < len(rows[r - 1]) and rows[r - 1][j - 1] not in (None, "")]
+            if filled:
+                col = get_column_letter(j)
+                raise MasterLayoutError(
+                    f"{file} 的工作表“{s.sheet}”的 {col} 列（表头“{label(v)}”）不是 cpxl 的列，其中有数据（如 {col}{filled[0]}）；"
+                    f"重写该表会丢失这些数据，因此未写入。请把该列移到另一个工作表后重试")
+        out[key] = where
+    return out
 
 
 def update_master(
@@ -108,7 +135,13 @@ def update_master(
             wb.save(mid)
             src = mid
         try:
-            replace_tables(src, tmp, {schemas[k].sheet: (schemas[k], rows) for k, rows in fast.items()})
+            where = _columns(src, {k: schemas[k] for k in fast}, master.name)
+            replace_tables(src, tmp, {schemas[k].sheet: (schemas[k], rows, where[k]) for k, rows in fast.items()})
+        except MissingColumn as exc:
+            f, sh = exc.field, exc.schema
+            raise MasterLayoutError(
+                f"{master.name} 的工作表“{sh.sheet}”第 {HEADER_ROW} 行没有“{f.header}”列，要写入的数据有这一项，因此未写入。"
+                "请恢复该列及表头文字后重试（可用 cpxl init 新建一份审核总表对照）") from None
         finally:
             if src != master:
                 Path(src).unlink(missing_ok=True)

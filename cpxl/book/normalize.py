@@ -20,6 +20,7 @@ from .schema import Field
 
 SPACES = "\u00a0\u2002\u2003\u2009\u3000\ufeff"
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
+_COMMA_NUMBER = re.compile(r"^[+-]?\d+(,\d+)+(\.\d+)?$")  # digits and commas, not thousands groups
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 _NUM_UNIT = re.compile(r"^([+-]?\d+(?:\.\d+)?)\s*([^\d\s].*)$")
 _APPROX = re.compile(r"^(约|大约|大概|近|~|≈|约为)\s*[\d.]+|[\d.]+\s*(左右|上下|以上|以下|余)$")
@@ -93,6 +94,11 @@ def _number(f: Field, raw: Any, text: str | None) -> Coerced:
             t = t.replace(",", "")
         if f.unit == "%" and t.endswith("%") and _NUMBER.match(t[:-1]):
             t = t[:-1]
+        if _COMMA_NUMBER.match(t):
+            return Coerced(None, [Problem("number.ambiguous_comma", "error",
+                                          f"“{text}”中的逗号含义不明：是小数点，还是千位分隔符？",
+                                          "小数点请用“.”（如 23.84）；千位分隔符可以不写（如 12345）",
+                                          field=f.title, value=raw)])
         if _NUMBER.match(t):
             value = float(t)
             notes.append(_info(f, text, _fmt(value, f), "number_text"))

@@ -3,7 +3,9 @@
 Each template holds: instructions in plain Chinese, a formula-driven self-check sheet, the
 Appendix B sheets for the statistical year and the two years before it (identity pre-filled
 and locked, schema-derived validation, protected headers), and a hidden stamp that
-ingestion uses to recognise the file.
+ingestion uses to recognise the file. The stamp is signed (HMAC, :mod:`cpxl.core.signing`) with the
+audit folder's own key over audit, enterprise and template version: an enterprise cannot turn its
+template into another's, and a template of another audit does not verify.
 """
 
 from __future__ import annotations
@@ -24,13 +26,15 @@ from cpxl import __version__
 from cpxl.core.atomic import write_atomic
 from cpxl.core.folder import AuditFolder, safe_filename
 from cpxl.core.isolate import run_isolated
+from cpxl.core.lock import audit_lock
+from cpxl.core.signing import load_key, sign, verify
 from cpxl.domain import packs
 
 from . import schema
 from .indicator_sheet import reported_rows
 from .layout import SheetLayout
 from .selfcheck import SELF_CHECK_SHEET, checks_for, write_self_check
-from .xlsxread import read_records
+from .xlsxread import read_form, read_records
 from .xlsxwrite import BORDER, DESC_FONT, HEADER_FILL, HEADER_FONT, TITLE_FONT, ListRegistry, put, write_sheet
 
 TEMPLATE_VERSION = "1"
@@ -51,6 +55,7 @@ class Stamp:
     schema_hash: str
     created: str
     cpxl_version: str
+    signature: str = ""
 
     def rows(self) -> list[tuple[str, str]]:
         return [
@@ -64,7 +69,19 @@ class Stamp:
             ("schema_hash", self.schema_hash),
             ("created", self.created),
             ("cpxl_version", self.cpxl_version),
+            ("signature", self.signature),
         ]
+
+
+def stamp_signature(key: bytes, audit_id: str, enterprise_uscc: str, template_version: str) -> str:
+    """The stamp's HMAC: over what identifies a submission, nothing that changes when templates are remade."""
+    return sign(key, "cpxl-enterprise-template", audit_id, enterprise_uscc, template_version)
+
+
+def stamp_verifies(key: bytes, stamp: Mapping[str, str]) -> bool:
+    """Whether a stamp read back from a returned workbook carries this audit's signature for its enterprise."""
+    return verify(key, str(stamp.get("signature", "")), "cpxl-enterprise-template", str(stamp.get("audit_id", "")),
+                  str(stamp.get("enterprise_uscc", "")), str(stamp.get("template_version", "")))
 
 
 def schema_hash(kind: str = "enterprise") -> str:
@@ -110,13 +127,15 @@ def build_template(
     audit: Mapping[str, Any],
     enterprise: Mapping[str, Any],
     indicator_rows: Sequence[Mapping[str, Any]] = (),
+    key: bytes | None = None,
 ) -> tuple[Workbook, Stamp, dict[str, SheetLayout]]:
-    """The template workbook for one enterprise (not saved)."""
+    """The template workbook for one enterprise (not saved); its stamp is signed with ``key``."""
     year = int(audit["statistical_year"])
     years = template_years(year)
-    stamp = Stamp(TEMPLATE_VERSION, str(audit.get("audit_id", "")), str(enterprise["uscc"]),
-                  str(enterprise["name"]), year, years, schema_hash(),
-                  dt.datetime.now().replace(microsecond=0).isoformat(), __version__)
+    audit_id, uscc = str(audit.get("audit_id", "")), str(enterprise["uscc"])
+    stamp = Stamp(TEMPLATE_VERSION, audit_id, uscc, str(enterprise["name"]), year, years, schema_hash(),
+                  dt.datetime.now().replace(microsecond=0).isoformat(), __version__,
+                  stamp_signature(key, audit_id, uscc, TEMPLATE_VERSION) if key else "")
     wb = Workbook()
     instructions = wb.active
     instructions.title = INSTRUCTIONS_SHEET
@@ -200,8 +219,13 @@ def _instructions(ws, audit: Mapping[str, Any], enterprise: Mapping[str, Any], y
 def read_master(folder: AuditFolder) -> tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]:
     """The audit task, the enterprise list and the indicator rows from the master workbook."""
     master = folder.require_master()
-    audit_rows = read_records(master, schema.load("audit_task"))
-    audit = audit_rows[0] if audit_rows else {}
+    audit, problems = read_form(master, schema.load("audit_task"))
+    bad_year = [p for p in problems if p.field == schema.load("audit_task").field("statistical_year").title
+                and p.severity == "error"]
+    if bad_year:
+        p = bad_year[0]
+        raise ValueError(f"审核总表工作表“{p.sheet}”{p.cell} 的“统计期（年）”填写的是“{p.value}”，不是四位数字的年份："
+                         f"请改为阿拉伯数字，如 2025。")
     enterprises = [e for e in read_records(master, schema.load("enterprises")) if e.get("name") and e.get("uscc")]
     indicators = [r for r in read_records(master, schema.load("indicator_system")) if r.get("indicator_id")]
     return audit, enterprises, indicators
@@ -211,12 +235,13 @@ def make_templates(root: Path, indicator_rows: Sequence[Mapping[str, Any]] | Non
     """Write one template per enterprise of the master's enterprise list into the templates folder."""
     from .master import audit_pack
 
-    with audit_pack(Path(root)):
-        return _make_templates(Path(root), indicator_rows)
-
-
-def _make_templates(root: Path, indicator_rows: Sequence[Mapping[str, Any]] | None) -> list[Path]:
     folder = AuditFolder(Path(root))
+    folder.require_master()
+    with audit_lock(folder.root, "templates"), audit_pack(Path(root)):
+        return _make_templates(folder, indicator_rows)
+
+
+def _make_templates(folder: AuditFolder, indicator_rows: Sequence[Mapping[str, Any]] | None) -> list[Path]:
     audit, enterprises, indicators = read_master(folder)
     if not audit.get("statistical_year"):
         raise ValueError("审核总表“审核任务”中未填写“统计期（年）”，无法确定模板的填报年份。")
@@ -225,7 +250,8 @@ def _make_templates(root: Path, indicator_rows: Sequence[Mapping[str, Any]] | No
     rows = indicator_rows if indicator_rows is not None else reported_rows(indicators)
     folder.templates.mkdir(parents=True, exist_ok=True)
     pack_id = packs.active_id()
-    jobs = [(audit, e, list(rows), str(folder.templates / template_filename(e)), pack_id) for e in enterprises]
+    key = load_key(folder.state, create=True)
+    jobs = [(audit, e, list(rows), str(folder.templates / template_filename(e)), pack_id, key) for e in enterprises]
     if len(jobs) < 4:
         return [Path(_template_job(j)) for j in jobs]
     done: dict[str, Path] = {}
@@ -236,13 +262,14 @@ def _make_templates(root: Path, indicator_rows: Sequence[Mapping[str, Any]] | No
     return [done[j[3]] for j in jobs]
 
 
-def _template_job(job: tuple[Mapping[str, Any], Mapping[str, Any], list, str, str]) -> str:
-    audit, enterprise, rows, out, pack_id = job
+def _template_job(job: tuple[Mapping[str, Any], Mapping[str, Any], list, str, str, bytes | None]) -> str:
+    audit, enterprise, rows, out, pack_id, key = job
     with packs.activated(pack_id):
-        return _write_template(audit, enterprise, rows, out)
+        return _write_template(audit, enterprise, rows, out, key)
 
 
-def _write_template(audit: Mapping[str, Any], enterprise: Mapping[str, Any], rows: list, out: str) -> str:
-    wb, _, _ = build_template(audit, enterprise, rows)
+def _write_template(audit: Mapping[str, Any], enterprise: Mapping[str, Any], rows: list, out: str,
+                    key: bytes | None = None) -> str:
+    wb, _, _ = build_template(audit, enterprise, rows, key)
     write_atomic(Path(out), lambda p: wb.save(p))
     return out

@@ -1,6 +1,9 @@
 """Read schema-shaped sheets back from .xlsx files (values only, fast: python-calamine).
 
-Returns raw cell values with their positions; ``normalize`` and ``validate`` judge them.
+Returns raw cell values with their positions; ``normalize`` and ``validate`` judge them. The master
+workbook is read by its header names (table sheets: the header row; form sheets: the 项目 labels), never
+by position: a column that was moved is found, a required one that is missing is refused with the cell
+where its header should be (:class:`MasterLayoutError`).
 """
 
 from __future__ import annotations
@@ -9,11 +12,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from openpyxl.utils import get_column_letter
 from python_calamine import CalamineWorkbook
 
+from cpxl.core.errors import AuditError
 from cpxl.core.problems import Problem
 
-from .layout import FIRST_DATA_ROW, FORM_VALUE_COL, HEADER_ROW, SheetLayout, layout_for
+from .layout import FIRST_DATA_ROW, FORM_LABEL_COL, FORM_VALUE_COL, HEADER_ROW, SheetLayout, layout_for
 from .normalize import coerce
 from .schema import SheetSchema
 
@@ -65,21 +70,88 @@ def _at(rows: list[list[Any]], r: int, c: int) -> Any:
     return ""
 
 
-def raw_rows(rows: list[list[Any]], schema: SheetSchema, lay: SheetLayout | None = None) -> list[RawRow]:
-    """Records of a sheet in cpxl's layout; blank table rows are skipped."""
+class MasterLayoutError(AuditError):
+    """A master sheet lacks a column (or form row) cpxl needs; the message names the sheet and cell."""
+
+
+def label(v: Any) -> str:
+    """A header or 项目 text without the required-field mark."""
+    return str(v).replace(" *", "").replace("*", "").strip() if v is not None else ""
+
+
+def _wanted(schema: SheetSchema) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for f in schema.fields:
+        out.setdefault(f.header, f.name)
+        out.setdefault(f.title, f.name)
+    return out
+
+
+def locate(rows: list[list[Any]], schema: SheetSchema, file: str = "审核总表", strict: bool = False) -> dict[str, int]:
+    """Where each field of a master sheet is, by its header text: column (table) or row (form), 1-based.
+
+    A required field (every field when ``strict``) that is not found raises :class:`MasterLayoutError`
+    naming the cell where its header belongs; other fields not found are left out (read as empty).
+    """
+    wanted = _wanted(schema)
+    found: dict[str, int] = {}
+    if schema.is_form:
+        for r in range(FIRST_DATA_ROW, min(len(rows), FIRST_DATA_ROW + 4 * len(schema.fields) + 40) + 1):
+            name = wanted.get(label(_at(rows, r, FORM_LABEL_COL)))
+            if name and name not in found:
+                found[name] = r
+    else:
+        line = rows[HEADER_ROW - 1] if len(rows) >= HEADER_ROW else []
+        for j, v in enumerate(line, start=1):
+            name = wanted.get(label(v))
+            if name and name not in found:
+                found[name] = j
+    lay = layout_for(schema)
+    missing = [f for f in schema.fields if f.name not in found and (strict or f.required)]
+    if missing:
+        if schema.is_form:
+            where = "、".join(f"“{f.title}”（原在 A{lay.form_row(f.name)}）" for f in missing)
+            raise MasterLayoutError(
+                f"{file} 的工作表“{schema.sheet}”A 列找不到项目 {where}：该行可能被删除或项目名称被改动。"
+                "请恢复该行及项目名称后重试（可用 cpxl init 新建一份审核总表对照）")
+        where = "、".join(f"“{f.header}”（原在 {lay.column(f.name)}{HEADER_ROW}）" for f in missing)
+        raise MasterLayoutError(
+            f"{file} 的工作表“{schema.sheet}”第 {HEADER_ROW} 行找不到表头 {where}：该列可能被删除或表头文字被改动。"
+            "请恢复该列及表头文字后重试（可用 cpxl init 新建一份审核总表对照）")
+    return found
+
+
+def raw_rows(rows: list[list[Any]], schema: SheetSchema, lay: SheetLayout | None = None,
+             where: dict[str, int] | None = None) -> list[RawRow]:
+    """Records of a sheet; blank table rows are skipped.
+
+    ``where`` (from :func:`locate`) gives each field's column (table) or row (form); without it the
+    fields are where cpxl's layout puts them.
+    """
     lay = lay or layout_for(schema)
     if schema.is_form:
-        values = {f.name: _at(rows, lay.form_row(f.name), FORM_VALUE_COL) for f in schema.fields}
-        cells = {f.name: lay.cell(f.name) for f in schema.fields}
+        at = where if where is not None else {f.name: lay.form_row(f.name) for f in schema.fields}
+        values = {f.name: _at(rows, at[f.name], FORM_VALUE_COL) if f.name in at else "" for f in schema.fields}
+        cells = {f.name: f"{get_column_letter(FORM_VALUE_COL)}{at[f.name]}" if f.name in at else ""
+                 for f in schema.fields}
         return [RawRow(FIRST_DATA_ROW, values, cells)]
+    cols = where if where is not None else {f.name: j for j, f in enumerate(schema.fields, start=1)}
+    letters = {n: get_column_letter(c) for n, c in cols.items()}
     out: list[RawRow] = []
     for r in range(FIRST_DATA_ROW, len(rows) + 1):
-        values = {f.name: _at(rows, r, j) for j, f in enumerate(schema.fields, start=1)}
+        values = {f.name: _at(rows, r, cols[f.name]) if f.name in cols else "" for f in schema.fields}
         if all(v is None or (isinstance(v, str) and not v.strip()) for v in values.values()):
             continue
-        cells = {f.name: f"{lay.column(f.name)}{r}" for f in schema.fields}
+        cells = {f.name: f"{letters[f.name]}{r}" if f.name in letters else "" for f in schema.fields}
         out.append(RawRow(r, values, cells))
     return out
+
+
+def master_rows(wb: CalamineWorkbook, schema: SheetSchema, file: str = "审核总表") -> list[RawRow]:
+    """Records of one master sheet, read by header names (strict for the consolidated sheets cpxl owns)."""
+    rows = grid(wb, schema.sheet)
+    strict = schema.key.startswith("all_")
+    return raw_rows(rows, schema, where=locate(rows, schema, file, strict=strict))
 
 
 def headers(rows: list[list[Any]], schema: SheetSchema) -> list[str]:
@@ -110,11 +182,21 @@ def normalise(raw: RawRow, schema: SheetSchema, sheet: str = "", file: str = "")
 
 
 def read_records(path: Path, schema: SheetSchema) -> list[dict[str, Any]]:
-    """Typed records of one schema sheet of a cpxl workbook (values that fail coercion are dropped)."""
+    """Typed records of one schema sheet of the master workbook (values that fail coercion are dropped)."""
     wb = open_workbook(path)
     if schema.sheet not in wb.sheet_names:
         return []
-    return [normalise(r, schema).values for r in raw_rows(grid(wb, schema.sheet), schema)]
+    return [normalise(r, schema).values for r in master_rows(wb, schema, Path(path).name)]
+
+
+def read_form(path: Path, schema: SheetSchema) -> tuple[dict[str, Any], list[Problem]]:
+    """The one record of a form sheet of the master, with the problems of its values (cells named)."""
+    wb = open_workbook(path)
+    if schema.sheet not in wb.sheet_names:
+        return {}, []
+    rows = master_rows(wb, schema, Path(path).name)
+    got = normalise(rows[0], schema, file=Path(path).name) if rows else None
+    return (got.values, got.problems) if got else ({}, [])
 
 
 def read_master_data(path: Path) -> dict[str, list[dict[str, Any]]]:
@@ -133,5 +215,5 @@ def read_master_data(path: Path) -> dict[str, list[dict[str, Any]]]:
         if s.sheet not in names:
             out[s.key] = []
             continue
-        out[s.key] = [normalise(r, s).values for r in raw_rows(grid(wb, s.sheet), s)]
+        out[s.key] = [normalise(r, s).values for r in master_rows(wb, s, Path(path).name)]
     return out

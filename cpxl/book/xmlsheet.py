@@ -3,8 +3,10 @@
 openpyxl needs minutes to load, restyle and save a master workbook holding the consolidated
 data of a thousand enterprises. The master's table sheets are cpxl's own, written in a known
 shape, so their data rows can be regenerated as XML while everything else in the package —
-other sheets, styles, validation, comments — is copied unchanged. Cells are written as
-numbers or inline strings: a text value can never become a formula.
+other sheets, validation, comments — is copied unchanged. Cells are written as numbers or
+inline strings: a text value can never become a formula, and one that starts like a formula
+(= + - @) gets a quote-prefixed variant of its column's style, so that editing it in Excel keeps
+it text. Columns are placed where the sheet's header row has them (see ``xlsxread.locate``).
 """
 
 from __future__ import annotations
@@ -30,6 +32,61 @@ _CELL_STYLE = re.compile(r'<c r="([A-Z]+)\d+"(?:[^>]*?\bs="(\d+)")?')
 _SQREF = re.compile(r'sqref="([^"]*)"')
 _INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 EPOCH = dt.date(1899, 12, 30)
+FORMULA_START = ("=", "+", "-", "@")
+STYLES = "xl/styles.xml"
+_XF = re.compile(r"<xf\b[^>]*?(?:/>|>.*?</xf>)", re.S)
+
+
+class QuoteStyles:
+    """The package's cell styles (``cellXfs``), with a quote-prefixed twin made on demand for each style."""
+
+    def __init__(self, xml: str):
+        self.xml = xml
+        m = re.search(r"<cellXfs\b[^>]*>(.*?)</cellXfs>", xml, re.S)
+        self.span = m.span(1) if m else None
+        self.xfs = _XF.findall(m.group(1)) if m else []
+        self.index = {x: i for i, x in reversed(list(enumerate(self.xfs)))}
+        self.added = False
+
+    @staticmethod
+    def _quoted(xf: str) -> str:
+        if re.search(r'\bquotePrefix="[^"]*"', xf):
+            return re.sub(r'\bquotePrefix="[^"]*"', 'quotePrefix="1"', xf, count=1)
+        return re.sub(r"^<xf\b", '<xf quotePrefix="1"', xf, count=1)
+
+    def base(self, style: str | None) -> str | None:
+        """The plain style of a (possibly quote-prefixed) style index."""
+        if style is None or self.span is None or not style.isdigit() or int(style) >= len(self.xfs):
+            return style
+        xf = self.xfs[int(style)]
+        if 'quotePrefix="1"' not in xf:
+            return style
+        for plain in (xf.replace(' quotePrefix="1"', "", 1), xf.replace('quotePrefix="1"', 'quotePrefix="0"', 1),
+                      xf.replace('quotePrefix="1" ', "", 1)):
+            if plain in self.index:
+                return str(self.index[plain])
+        return style
+
+    def quoted(self, style: str | None) -> str | None:
+        if self.span is None:
+            return style
+        i = int(style) if style and style.isdigit() and int(style) < len(self.xfs) else 0
+        xf = self.xfs[i]
+        if 'quotePrefix="1"' in xf:
+            return str(i)
+        twin = self._quoted(xf)
+        if twin not in self.index:
+            self.index[twin] = len(self.xfs)
+            self.xfs.append(twin)
+            self.added = True
+        return str(self.index[twin])
+
+    def render(self) -> str:
+        if not self.added or self.span is None:
+            return self.xml
+        a, b = self.span
+        out = self.xml[:a] + "".join(self.xfs) + self.xml[b:]
+        return re.sub(r"(<cellXfs\b[^>]*?count=\")\d+", lambda m: m.group(1) + str(len(self.xfs)), out, count=1)
 
 
 def sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
@@ -56,7 +113,9 @@ def _text(v: str) -> str:
     return f"<is><t{space}>{esc}</t></is>"
 
 
-def _cell(ref: str, style: str | None, value: Any, is_date: bool) -> str:
+def _cell(ref: str, style: str | None, value: Any, is_date: bool, quotes: QuoteStyles | None = None) -> str:
+    if quotes is not None and isinstance(value, str) and value.startswith(FORMULA_START):
+        style = quotes.quoted(style)
     s = f' s="{style}"' if style else ""
     if isinstance(value, bool):
         return f'<c r="{ref}"{s} t="b"><v>{int(value)}</v></c>'
@@ -73,8 +132,13 @@ def _cell(ref: str, style: str | None, value: Any, is_date: bool) -> str:
     return f'<c r="{ref}"{s} t="inlineStr">{_text(str(value))}</c>'
 
 
-def _rewrite(xml: str, s: SheetSchema, rows: Iterable[Mapping[str, Any]], write: Callable[[str], Any]) -> None:
-    """Write the sheet ``xml`` with its data rows replaced by ``rows``, in chunks (memory: one chunk)."""
+def _rewrite(xml: str, s: SheetSchema, rows: Iterable[Mapping[str, Any]], write: Callable[[str], Any],
+             columns: Mapping[str, int] | None = None, quotes: QuoteStyles | None = None) -> None:
+    """Write the sheet ``xml`` with its data rows replaced by ``rows``, in chunks (memory: one chunk).
+
+    ``columns`` (field → 1-based column) places each field under its header; a value for a field the
+    sheet has no column for raises ``MissingColumn`` (nothing is written: the caller's write is atomic).
+    """
     start = xml.index("<sheetData")
     open_end = xml.index(">", start) + 1
     if xml[open_end - 2] == "/":  # <sheetData/>
@@ -94,10 +158,12 @@ def _rewrite(xml: str, s: SheetSchema, rows: Iterable[Mapping[str, Any]], write:
         elif len(styles) < len(s.fields):  # each column's style from its first styled cell
             for col, st in _CELL_STYLE.findall(m.group(0)):
                 if st:
-                    styles.setdefault(col, st)
+                    styles.setdefault(col, quotes.base(st) if quotes else st)
     tail = xml[close:]
     del xml, body
-    cols = [(get_column_letter(j), f.name, f.is_date) for j, f in enumerate(s.fields, start=1)]
+    where = dict(columns) if columns is not None else {f.name: j for j, f in enumerate(s.fields, start=1)}
+    cols = [(get_column_letter(where[f.name]), f.name, f.is_date) for f in s.fields if f.name in where]
+    absent = [f for f in s.fields if f.name not in where]
     # the used range is only known after the rows: drop <dimension> (optional in SpreadsheetML)
     write(re.sub(r'<dimension ref="[^"]*"/>', "", head) + "".join(kept))
     n, buf = 0, []
@@ -105,13 +171,16 @@ def _rewrite(xml: str, s: SheetSchema, rows: Iterable[Mapping[str, Any]], write:
         n = i + 1
         r = FIRST_DATA_ROW + i
         cells = []
-        for letter, name, is_date in cols:
+        for f in absent:
+            if row.get(f.name) not in (None, ""):
+                raise MissingColumn(s, f)
+        for letter, name, is_date in sorted(cols, key=lambda c: (len(c[0]), c[0])):
             v = row.get(name)
             if v is None or v == "":
                 if styles.get(letter):  # keep the empty cell's look (and its style for the next rewrite)
                     cells.append(f'<c r="{letter}{r}" s="{styles[letter]}"/>')
                 continue
-            cells.append(_cell(f"{letter}{r}", styles.get(letter), v, is_date))
+            cells.append(_cell(f"{letter}{r}", styles.get(letter), v, is_date, quotes))
         buf.append(f'<row r="{r}">{"".join(cells)}</row>')
         if len(buf) >= 2000:
             write("".join(buf))
@@ -119,10 +188,11 @@ def _rewrite(xml: str, s: SheetSchema, rows: Iterable[Mapping[str, Any]], write:
     last = max(FIRST_DATA_ROW + n - 1 + 20, old_last)
     # empty styled rows after the data keep the look of the sheet for typing below
     for r in range(FIRST_DATA_ROW + n, last + 1):
-        cells = "".join(f'<c r="{letter}{r}" s="{styles[letter]}"/>' for letter, _, _ in cols if styles.get(letter))
+        cells = "".join(f'<c r="{letter}{r}" s="{styles[letter]}"/>'
+                        for letter, _, _ in sorted(cols, key=lambda c: (len(c[0]), c[0])) if styles.get(letter))
         buf.append(f'<row r="{r}">{cells}</row>')
     write("".join(buf) + "</sheetData>")
-    end_col = get_column_letter(len(s.fields))
+    end_col = get_column_letter(max([len(s.fields), *where.values()]))
 
     def extend(m: re.Match) -> str:
         parts = []
@@ -143,10 +213,20 @@ def _rewrite(xml: str, s: SheetSchema, rows: Iterable[Mapping[str, Any]], write:
 Rows = Iterable[Mapping[str, Any]] | Callable[[], Iterable[Mapping[str, Any]]]
 
 
-def replace_tables(src: Path, dst: Path, tables: Mapping[str, tuple[SheetSchema, Rows]]) -> None:
+class MissingColumn(KeyError):
+    """A row has a value for a field whose column is not on the sheet."""
+
+    def __init__(self, s: SheetSchema, f: Any):
+        super().__init__(f.name)
+        self.schema, self.field = s, f
+
+
+def replace_tables(src: Path, dst: Path, tables: Mapping[str, tuple]) -> None:
     """Copy package ``src`` to ``dst`` with the data rows of the named table sheets replaced.
 
+    Each entry is ``(schema, rows)`` or ``(schema, rows, columns)`` (field → column, from the header row).
     Rows may be given as a callable producing them, so that one sheet's rows at a time are in memory.
+    The styles part is written last: it gains the quote-prefixed styles the sheets needed.
     """
     with zipfile.ZipFile(src) as zin:
         parts = sheet_parts(zin)
@@ -154,14 +234,22 @@ def replace_tables(src: Path, dst: Path, tables: Mapping[str, tuple[SheetSchema,
         missing = set(tables) - set(parts)
         if missing:
             raise KeyError(f"sheets not in workbook: {sorted(missing)}")
+        names = set(zin.namelist())
+        quotes = QuoteStyles(zin.read(STYLES).decode("utf-8")) if STYLES in names else None
+        styles_item = None
         with zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zout:
             for item in zin.infolist():
-                if item.filename in todo:
-                    s, rows = todo[item.filename]
+                if item.filename == STYLES and quotes is not None:
+                    styles_item = item
+                elif item.filename in todo:
+                    s, rows, *rest = todo[item.filename]
                     rows = rows() if callable(rows) else rows
                     info = zipfile.ZipInfo(item.filename, item.date_time)
                     info.compress_type = zipfile.ZIP_DEFLATED
                     with zout.open(info, "w", force_zip64=True) as fh:
-                        _rewrite(zin.read(item.filename).decode("utf-8"), s, rows, lambda t, fh=fh: fh.write(t.encode()))
+                        _rewrite(zin.read(item.filename).decode("utf-8"), s, rows,
+                                 lambda t, fh=fh: fh.write(t.encode()), rest[0] if rest else None, quotes)
                 else:
                     zout.writestr(item, zin.read(item.filename))
+            if styles_item is not None and quotes is not None:
+                zout.writestr(styles_item, quotes.render().encode("utf-8"))

@@ -16,7 +16,7 @@ from cpxl import __version__
 
 from . import book, demo, diagnosis, intake, plan, report
 from .excel import addin_app
-from .output import console
+from .output import console, guarded
 from .packs import packs_app
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="cpxl — 行业整体清洁生产审核（T/CPPC 指南）工具")
@@ -32,6 +32,8 @@ def _main(version: bool = typer.Option(False, "--version", help="显示版本"))
 for _stage in (book, intake, diagnosis, plan, report, demo):
     _stage.register(app)
 app.add_typer(packs_app, name="packs", help="行业包：列出行业包；生成、导入在 Excel 中填写的评价指标体系")
+for _command in app.registered_commands:  # OS errors and a busy folder: one line of Chinese, exit 2
+    _command.callback = guarded(_command.callback)
 app.add_typer(addin_app, name="addin", help="Excel 加载项：构建、安装、卸载")
 
 

@@ -129,6 +129,8 @@ def score_command(system: str, values_path: Path, as_json: bool = False, allow_t
         for p in s.problems:
             if p.severity == "error":
                 console.print(f"[red]{s.enterprise}：[/]{p.message}")
+            elif p.severity == "warning":
+                console.print(f"[yellow]提示（{s.enterprise}）：[/]{p.message}")
     counts = table.level_counts
     console.print(f"共 {len(table.enterprises)} 家：Ⅰ级 {counts['I']}、Ⅱ级 {counts['II']}、Ⅲ级 {counts['III']}、"
                   f"不达标 {counts['none']}；数据不完整 {len(table.incomplete)} 家。")

@@ -41,6 +41,11 @@ class AuditFolder:
     def ledger(self) -> Path:
         return self.root / "ledger.sqlite"
 
+    @property
+    def state(self) -> Path:
+        """cpxl's own state: the folder lock and the template signing key (``.cpxl``)."""
+        return self.root / ".cpxl"
+
     def create(self) -> None:
         for p in (self.root, self.templates, self.inbox, self.archive, self.feedback, self.outputs):
             p.mkdir(parents=True, exist_ok=True)

@@ -2,6 +2,10 @@
 
 A file that hangs a reader, exhausts memory or crashes a native library kills only its
 worker: the parent records a per-file failure, starts a fresh worker and the batch goes on.
+
+Workers die with their parent: each asks the kernel for SIGKILL when its parent dies (Linux
+``PR_SET_PDEATHSIG``) and closes what it inherited from the parent — the other workers' pipe
+ends and the audit folder's lock — so a killed command never leaves workers or a held lock behind.
 """
 
 from __future__ import annotations
@@ -24,7 +28,43 @@ class Outcome:
     error: str = ""  # failure kind: timeout | crashed | memory | exception text
 
 
-def _worker(conn: Connection, fn: Callable[[Any], Any], mem_bytes: int | None) -> None:
+_parent_ends: set[int] = set()  # the parent's ends of every worker pipe (a forked worker closes them)
+
+
+def _die_with_parent(parent: int) -> None:
+    """Ask the kernel to kill this worker when its parent dies; exit now if that already happened."""
+    try:
+        import ctypes
+        import signal
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, int(signal.SIGKILL), 0, 0, 0)  # PR_SET_PDEATHSIG = 1
+    except (OSError, AttributeError):  # pragma: no cover - not Linux
+        pass
+    if os.getppid() != parent:
+        os._exit(0)
+
+
+def _close_inherited(keep: Connection) -> None:
+    from .lock import close_inherited
+
+    close_inherited()
+    mine = keep.fileno()
+    null = os.open(os.devnull, os.O_RDONLY)
+    for fd in list(_parent_ends):
+        if fd != mine:  # dup2, not close: a Connection object still naming the number closes only /dev/null
+            try:
+                os.dup2(null, fd)
+            except OSError:
+                pass
+    os.close(null)
+    _parent_ends.clear()
+
+
+def _worker(conn: Connection, fn: Callable[[Any], Any], mem_bytes: int | None, parent: int = 0) -> None:
+    if parent:
+        _die_with_parent(parent)
+        _close_inherited(conn)
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 2)  # a native reader's crash report is not the user's business; the parent reports it
     if mem_bytes:
@@ -52,9 +92,11 @@ def _worker(conn: Connection, fn: Callable[[Any], Any], mem_bytes: int | None) -
 class _Slot:
     def __init__(self, ctx: Any, fn: Callable[[Any], Any], mem: int | None):
         self.conn, child = ctx.Pipe()
-        self.proc = ctx.Process(target=_worker, args=(child, fn, mem), daemon=True)
+        forked = ctx.get_start_method() == "fork"
+        self.proc = ctx.Process(target=_worker, args=(child, fn, mem, os.getpid() if forked else 0), daemon=True)
         self.proc.start()
         child.close()
+        _parent_ends.add(self.conn.fileno())
         self.item: Any = None
         self.started = 0.0
 
@@ -62,7 +104,12 @@ class _Slot:
         if self.proc.is_alive():
             self.proc.kill()
         self.proc.join(5)
-        self.conn.close()
+        self.close()
+
+    def close(self) -> None:
+        if not self.conn.closed:
+            _parent_ends.discard(self.conn.fileno())
+            self.conn.close()
 
 
 def run_isolated(fn: Callable[[Any], Any], items: Iterable[Any], workers: int | None = None,
@@ -121,6 +168,7 @@ def run_isolated(fn: Callable[[Any], Any], items: Iterable[Any], workers: int | 
             s.proc.join(1)
             if s.proc.is_alive():
                 s.kill()
+            s.close()
 
 
 _END = object()

@@ -31,6 +31,7 @@ from typing import Any
 
 from cpxl.book.master import with_audit_pack
 from cpxl.core.folder import AuditFolder
+from cpxl.core.lock import locked
 from cpxl.core.problems import Problem
 from cpxl.domain import packs
 from cpxl.domain.indicators import (
@@ -100,6 +101,7 @@ def _year(data: Mapping[str, Sequence[Mapping[str, Any]]], opts: DiagnosisOption
     return max(years), [f"“审核任务”未填写统计期，按企业数据中最近的年份 {max(years)} 年诊断。"]
 
 
+@locked("diagnose")
 @with_audit_pack
 def diagnose(root: Path, system: str | None = None,
              options: DiagnosisOptions | Mapping[str, Any] | None = None) -> DiagnosisResult:

@@ -103,14 +103,20 @@ def load_values(path: Path) -> list[dict[str, Any]]:
     """Rows of a values file: .json (a list of rows, ``{"rows": [...]}`` or ``{企业: {指标: 值}}``), .csv or .xlsx
     (first sheet, header in the first row). Raises ``ValueError`` (Chinese) on a bad file."""
     path = Path(path)
+    if path.is_dir():
+        raise ValueError(f"“{path}”是一个文件夹，不是指标值文件：请指定其中的 .json、.csv 或 .xlsx 文件")
     if not path.is_file():
         raise FileNotFoundError(f"找不到指标值文件：{path}")
     suffix = path.suffix.lower()
     if suffix == ".json":
         try:
             data = json.loads(path.read_text(encoding="utf-8-sig"))
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise ValueError(f"指标值文件 {path.name} 不是合法的 JSON：{exc}") from exc
+        except UnicodeDecodeError as exc:
+            raise ValueError(f"指标值文件 {path.name} 不是文本文件（可能是 Excel 或其他二进制文件改了扩展名），无法按 JSON 读取："
+                             "请提供 UTF-8 编码的 .json，或改用 .xlsx/.csv") from exc
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"指标值文件 {path.name} 不是合法的 JSON：第 {exc.lineno} 行第 {exc.colno} 列附近格式有误"
+                             "（请检查引号、逗号和括号）") from exc
         if isinstance(data, Mapping) and isinstance(data.get("rows"), list):
             data = data["rows"]
         if isinstance(data, Mapping) and all(isinstance(v, Mapping) for v in data.values()):
@@ -136,7 +142,8 @@ def load_values(path: Path) -> list[dict[str, Any]]:
             wb = CalamineWorkbook.from_path(str(path))
             grid = wb.get_sheet_by_index(0).to_python(skip_empty_area=False)
         except Exception as exc:  # noqa: BLE001 - any reader failure is a bad input file
-            raise ValueError(f"无法读取 Excel 文件 {path.name}：{exc}") from exc
+            what = "文件是空的（0 字节）" if path.stat().st_size == 0 else "文件已损坏或不是有效的 Excel 工作簿"
+            raise ValueError(f"无法读取 Excel 文件 {path.name}：{what}。请在 Excel 或 WPS 中重新保存为 .xlsx 后重试") from exc
         if not grid:
             raise ValueError(f"Excel 文件 {path.name} 的第一个工作表是空的")
         header = [_text(h) for h in grid[0]]

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import openpyxl
+from openpyxl.cell.cell import MergedCell
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter, quote_sheetname
@@ -64,23 +65,23 @@ def write_report(path: Path, problems: Sequence[Problem], submissions: Sequence[
     summary.title = "汇总"
     put(summary["A1"], "企业报送校验报告")
     summary["A1"].font = TITLE_FONT
-    heads = ("企业", "统一社会信用代码", "文件", "接收时间", "结果", "错误", "警告", "提示")
+    heads = ("企业", "统一社会信用代码", "文件", "接收时间", "结果", "错误", "警告", "提示", "状态")
     for j, h in enumerate(heads, start=1):
         c = summary.cell(3, j)
         put(c, h)
         c.font, c.fill, c.border = HEADER_FONT, HEADER_FILL, BORDER
-        summary.column_dimensions[get_column_letter(j)].width = (30, 22, 36, 20, 10, 8, 8, 8)[j - 1]
+        summary.column_dimensions[get_column_letter(j)].width = (30, 22, 36, 20, 10, 8, 8, 8, 30)[j - 1]
     outcome_zh = {"accepted": "接受", "rejected": "退回修改", "unreadable": "无法读取", "duplicate": "重复报送"}
     for i, s in enumerate(submissions, start=4):
         vals = (s.get("enterprise_name", ""), s.get("enterprise_uscc", ""), s.get("filename", ""), s.get("received", ""),
                 outcome_zh.get(s.get("outcome", ""), s.get("outcome", "")), s.get("errors", 0), s.get("warnings", 0),
-                s.get("infos", 0))
+                s.get("infos", 0), s.get("status", ""))
         for j, v in enumerate(vals, start=1):
             put(summary.cell(i, j), v)
         summary.cell(i, 5).fill = FILLS["error"] if s.get("outcome") in ("rejected", "unreadable") else PatternFill(
             "solid", fgColor="C6EFCE")
     summary.freeze_panes = "A4"
-    summary.auto_filter.ref = f"A3:H{max(4, len(submissions) + 3)}"
+    summary.auto_filter.ref = f"A3:I{max(4, len(submissions) + 3)}"
     _problem_sheet(wb.create_sheet("问题清单"), problems, names)
     return write_atomic(path, lambda p: wb.save(p))
 
@@ -96,6 +97,9 @@ def annotate(src: Path, out: Path, problems: Sequence[Problem], enterprise_name:
     for (sheet, cell), ps in by_cell.items():
         ps.sort(key=lambda p: order.get(p.severity, 3))
         c = wb[sheet][cell]
+        if isinstance(c, MergedCell):  # a cell inside a merged range: annotate the range's first cell
+            rng = next(r for r in wb[sheet].merged_cells.ranges if c.coordinate in r)
+            c = wb[sheet].cell(rng.min_row, rng.min_col)
         c.fill = FILLS.get(ps[0].severity, FILLS["info"])
         text = "\n".join(f"【{SEVERITY_ZH.get(p.severity, p.severity)}】{p.message}" + (f"\n修改：{p.fix}" if p.fix else "")
                          for p in ps)

@@ -5,15 +5,21 @@ Read top to bottom, per batch:
 2. its bytes are sniffed (type, password, zip bomb, XML entities, macros);
 3. readable files are extracted in isolated workers (time and memory bounded) and validated;
 4. plausibility across enterprises (peer intensities) is added;
-5. each file is recorded in the ledger in one transaction (accepted or not, with its problems);
-6. annotated feedback copies and the validation report are written;
-7. the consolidated sheets of the master are rebuilt from the ledger's accepted submissions,
-   atomically — so an interrupted run is repaired by the next one.
+5. each file is recorded in the ledger in one transaction (accepted or not, with its problems, identity
+   checked against the stamp's signature); which submission of an enterprise is current is decided by
+   a defined rule (later workbook save time, else later receipt) and said;
+6. every derived output is rebuilt from the ledger's current state: the consolidated sheets of the
+   master (atomically), the validation report (every submission still current, not only this batch's)
+   and the feedback copies that are missing or changed — so an interrupted run is repaired by the next.
+
+The command holds the audit folder's lock, and checks before changing anything that every place it
+writes may be written and that the disk has room.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,14 +27,18 @@ from typing import Any
 from cpxl.book import schema
 from cpxl.book.master import with_audit_pack
 from cpxl.book.masterio import update_master
+from cpxl.book.templates import stamp_verifies
 from cpxl.book.xlsxread import read_records
+from cpxl.core.errors import AuditError, require_writable
 from cpxl.core.folder import AuditFolder, safe_filename
 from cpxl.core.isolate import run_isolated
+from cpxl.core.lock import audit_lock
 from cpxl.core.problems import Problem
+from cpxl.core.signing import load_key
 
 from .extract import Extraction, extract
 from .feedback import annotate, write_report
-from .ledger import Ledger, archive, sha256_of
+from .ledger import Ledger, Submission, archive, latest, sha256_of
 from .plausibility import PlausibilitySettings, intensities, peer_outliers
 from .sniff import Limits, Sniffed, sniff
 
@@ -106,22 +116,52 @@ def _inbox_files(folder: AuditFolder) -> list[Path]:
 
 @with_audit_pack
 def ingest(root: Path, files: list[Path] | None = None, settings: IngestSettings | None = None) -> IngestResult:
-    settings = settings or IngestSettings()
+    """One batch: archive, read, validate, record; then rebuild every derived output from the ledger.
+
+    Holds the audit folder's lock; checks before anything is changed that the master, ledger and output
+    folders may be written and that there is room for the batch.
+    """
     folder = AuditFolder(Path(root))
-    master = folder.require_master()
+    folder.require_master()
+    with audit_lock(folder.root, "ingest"):
+        return _ingest(folder, files, settings or IngestSettings())
+
+
+def _preflight(folder: AuditFolder, paths: list[Path]) -> None:
+    """Refuse (before changing anything) what would fail half-way: read-only places, a full disk."""
+    require_writable([(folder.root, "审核文件夹"), (folder.master, "审核总表"), (folder.ledger, "台账（ledger.sqlite）"),
+                      (folder.archive, "归档文件夹"), (folder.feedback, "反馈文件夹"), (folder.outputs, "成果文件夹"),
+                      (folder.outputs / REPORT_NAME, "校验报告")])
+    for extra in (folder.ledger.with_name(folder.ledger.name + "-wal"), folder.ledger.with_name(folder.ledger.name + "-shm")):
+        require_writable([(extra, "台账（ledger.sqlite）")])
+    incoming = sum(p.stat().st_size for p in paths if p.is_file())
+    need = 3 * folder.master.stat().st_size + 2 * incoming + 8 * 1024**2
+    free = shutil.disk_usage(folder.root).free
+    if free < need:
+        raise AuditError(f"磁盘空间不足：审核文件夹 {folder.root} 所在磁盘只剩 {free / 1024**2:.1f} MB，本次导入约需 "
+                         f"{need / 1024**2:.1f} MB。请清理磁盘空间后重试（未做任何改动）")
+
+
+def _ingest(folder: AuditFolder, files: list[Path] | None, settings: IngestSettings) -> IngestResult:
+    master = folder.master
     audit = (read_records(master, schema.load("audit_task")) or [{}])[0]
     listed = {e["uscc"]: e.get("name", "") for e in read_records(master, schema.load("enterprises")) if e.get("uscc")}
     year = audit.get("statistical_year")
     years = (year - 2, year - 1, year) if isinstance(year, int) else ()
     paths = [Path(p) for p in files] if files else _inbox_files(folder)
+    # the later receipt: files of one batch in the order they arrived (modification time), then by name
+    paths.sort(key=lambda p: (_mtime(p), p.name))
+    _preflight(folder, paths)
+    key = load_key(folder.state)
     result = IngestResult()
     folder.archive.mkdir(parents=True, exist_ok=True)
     with Ledger(folder.ledger) as ledger:
         new: list[tuple[Path, str, int, Path]] = []
         seen_in_batch: set[str] = set()
         for path in paths:
-            if not path.exists():
-                result.files.append(FileResult(path.name, "unreadable", message="文件不存在"))
+            if not path.is_file():
+                result.files.append(FileResult(path.name, "unreadable",
+                                               message="文件不存在" if not path.exists() else "这是一个文件夹，不是文件"))
                 continue
             digest = sha256_of(path)
             known = ledger.known(digest)
@@ -144,46 +184,44 @@ def ingest(root: Path, files: list[Path] | None = None, settings: IngestSettings
         for out in run_isolated(_read_job, [(k, years, settings.limits) for k in jobs],
                                 workers=settings.workers, timeout=settings.limits.seconds_per_file,
                                 mem_bytes=settings.limits.memory_per_worker):
-            key = out.item[0]
+            key_ = out.item[0]
             if out.ok:
-                sniffed[key] = out.value[0]
+                sniffed[key_] = out.value[0]
                 ex = out.value[1]
                 if ex is not None:
                     # stage the records in the ledger now and keep only what the batch needs: memory stays flat
-                    items += intensities(ex.enterprise_uscc, jobs[key][0].name, ex.records, ex.sheets)
-                    ledger.stage_records(jobs[key][1], _clean(ex.records))
+                    items += intensities(ex.enterprise_uscc, jobs[key_][0].name, ex.records, ex.sheets)
+                    ledger.stage_records(jobs[key_][1], _clean(ex.records))
                     ex.records = {}
-                    extractions[key] = ex
+                    extractions[key_] = ex
             else:
-                failures[key] = out.error
+                failures[key_] = out.error
         # plausibility across enterprises: this batch against the current accepted data
-        batch_ents = {ex.enterprise_uscc for ex in extractions.values()}
+        batch = {ex.enterprise_uscc for ex in extractions.values()}
         for sub in ledger.current_accepted():
-            if sub.enterprise_uscc not in batch_ents:
+            if sub.enterprise_uscc not in batch:
                 recs = {k: ledger.records(sub.sha256, k) for k in ("ent_products", "ent_energy", "ent_water",
                                                                      "ent_materials")}
                 items += intensities(sub.enterprise_uscc, sub.filename, recs, {})
-        peer = peer_outliers(items, settings.plausibility)
-        batch = {ex.enterprise_uscc for ex in extractions.values()}
         peer_by_ent: dict[str, list[Problem]] = {}
-        for p in peer:
+        for p in peer_outliers(items, settings.plausibility):
             if p.enterprise in batch:
                 peer_by_ent.setdefault(p.enterprise, []).append(p)
-        feedback_jobs: list[tuple[str, str, list[Problem], str]] = []
-        by_out: dict[str, FileResult] = {}
+        before = {s.enterprise_uscc: s for s in ledger.current_accepted()}
+        recorded: dict[str, FileResult] = {}
         for path, digest, size, stored in new:
-            key = str(stored)
-            sn = sniffed.get(key)
+            key_ = str(stored)
+            sn = sniffed.get(key_)
             kind = sn.kind if sn else "unknown"
             problems = list(sn.problems) if sn else []
-            ex = extractions.get(key)
-            if key in failures:
-                msg = FAILURES.get(failures[key].split(":")[0], "读取失败：" + failures[key].splitlines()[0][:200])
+            ex = extractions.get(key_)
+            if key_ in failures:
+                msg = FAILURES.get(failures[key_].split(":")[0], "读取失败：文件内容不符合 Excel 工作簿的格式，读取器无法解析")
                 problems.append(Problem("file.read_failed", "error", msg, "请用原模板重新填写并用 Excel 或 WPS 另存为 .xlsx"))
             if ex is not None:
                 problems += ex.problems
                 problems += peer_by_ent.get(ex.enterprise_uscc, [])
-                problems += _identity_checks(ex, audit, listed)
+                problems += _identity_checks(ex, audit, listed, key)
             uscc = ex.enterprise_uscc if ex else ""
             name = ex.enterprise_name if ex else ""
             for p in problems:
@@ -197,38 +235,133 @@ def ingest(root: Path, files: list[Path] | None = None, settings: IngestSettings
                 outcome = "accepted"
             ledger.record(digest=digest, size=size, filename=path.name, archived=stored, kind=kind, outcome=outcome,
                           enterprise_uscc=uscc, enterprise_name=name, stamp=ex.stamp if ex else {},
-                          problems=problems)
+                          problems=problems, saved=ex.saved if ex else "")
             fr = FileResult(path.name, outcome, uscc, name, *(sum(p.severity == s for p in problems)
                                                             for s in ("error", "warning", "info")), archived=str(stored))
             fr.message = _summary(fr)
             result.files.append(fr)
             result.problems += problems
-            if settings.feedback and ex is not None and (fr.errors or fr.warnings) and kind in ("xlsx", "xlsm"):
-                out = folder.feedback / f"{safe_filename(Path(path.name).stem)}_反馈.xlsx"
-                feedback_jobs.append((str(stored), str(out), problems, name))
-                by_out[str(out)] = fr
-        # annotated copies, in the isolated workers too (openpyxl is the slow part of a batch)
-        for o in run_isolated(_annotate_job, feedback_jobs, workers=settings.workers,
-                              timeout=settings.limits.seconds_per_file, mem_bytes=settings.limits.memory_per_worker):
-            fr = by_out[o.item[1]]
-            if o.ok:
-                fr.feedback = o.item[1]
-            else:  # feedback is a courtesy; the ledger and the report already hold every problem
-                fr.message += f"（反馈副本未生成：{o.error.splitlines()[0][:100]}）"
-        subs = [s.__dict__ for s in ledger.all()]
+            recorded[digest] = fr
+        result.problems += _supersessions(ledger, recorded, before)
+        # derived outputs, rebuilt from the ledger's current state: the master, the report, the feedback copies
         result.consolidated_enterprises = len(ledger.current_accepted())
         _consolidate(master, ledger)
-    folder.outputs.mkdir(parents=True, exist_ok=True)
-    result.report = str(write_report(folder.outputs / REPORT_NAME, result.problems, subs))
+        current = ledger.current()
+        folder.outputs.mkdir(parents=True, exist_ok=True)
+        report_problems = [p for s in current for p in ledger.problems(s)]
+        result.report = str(write_report(folder.outputs / REPORT_NAME, report_problems,
+                                         _report_rows(ledger.all(), current)))
+        if settings.feedback:
+            _feedback(folder, ledger, current, settings, recorded)
     return result
 
 
-def _identity_checks(ex: Extraction, audit: dict[str, Any], listed: dict[str, str]) -> list[Problem]:
+def _mtime(p: Path) -> float:
+    try:
+        return p.stat().st_mtime
+    except OSError:
+        return 0.0
+
+
+def _report_rows(subs: list[Submission], current: list[Submission]) -> list[dict[str, Any]]:
+    """The report's summary rows: every submission, each saying whether it is still current."""
+    now = {s.id for s in current}
+    latest_by_ent = {s.enterprise_uscc: s for s in current if s.enterprise_uscc}
+    rows = []
+    for s in subs:
+        d = dict(s.__dict__)
+        if s.id in now:
+            d["status"] = "当前"
+        else:
+            newer = latest_by_ent.get(s.enterprise_uscc)
+            d["status"] = f"已被 {newer.filename} 取代" if newer else "已被取代"
+        rows.append(d)
+    return rows
+
+
+def _supersessions(ledger: Ledger, recorded: dict[str, FileResult], before: dict[str, Submission]) -> list[Problem]:
+    """Say which submission of an enterprise superseded which (within the batch and against earlier ones)."""
+    out: list[Problem] = []
+    subs = ledger.all()
+    by_ent: dict[str, list[Submission]] = {}
+    for s in subs:
+        if s.enterprise_uscc:
+            by_ent.setdefault(s.enterprise_uscc, []).append(s)
+    now = latest([s for s in subs if s.outcome == "accepted"])
+    for uscc, group in by_ent.items():
+        mine = [s for s in group if s.sha256 in recorded]
+        if not mine:
+            continue
+        cur, old = now.get(uscc), before.get(uscc)
+        accepted = [s for s in mine if s.outcome == "accepted"]
+        for s in accepted:
+            if cur is not None and s.id != cur.id:
+                why = _why(cur, s)
+                note = f"同一企业的 {cur.filename} {why}，本文件已被它取代，汇总采用 {cur.filename}"
+                out.append(Problem("submission.superseded", "info", note, "", file=s.filename, enterprise=uscc))
+                recorded[s.sha256].message += f"；已被 {cur.filename} 取代"
+        if cur is not None and cur.sha256 in recorded:
+            replaced = [s for s in accepted if s.id != cur.id] + ([old] if old is not None and old.id != cur.id else [])
+            if replaced:
+                names = "、".join(s.filename for s in replaced)
+                out.append(Problem("submission.supersedes", "info",
+                                   f"本文件取代了同一企业之前的报送 {names}（{_why(cur, replaced[0])}），汇总采用本文件",
+                                   "", file=cur.filename, enterprise=uscc))
+                recorded[cur.sha256].message += f"；取代了 {names}"
+    return out
+
+
+def _why(new: Submission, old: Submission) -> str:
+    if new.saved and old.saved and new.saved != old.saved:
+        return f"保存时间更晚（{new.saved.replace('T', ' ')[:19]}，对方 {old.saved.replace('T', ' ')[:19]}）"
+    return "接收时间更晚"
+
+
+def _feedback(folder: AuditFolder, ledger: Ledger, current: list[Submission], settings: IngestSettings,
+              recorded: dict[str, FileResult]) -> None:
+    """A feedback copy for every current submission with errors or warnings that lacks one or whose copy changed."""
+    jobs: list[tuple[str, str, list[Problem], str]] = []
+    subs: dict[str, Submission] = {}
+    for s in current:
+        if s.outcome == "unreadable" or not (s.errors or s.warnings) or s.kind not in ("xlsx", "xlsm"):
+            continue
+        out = str(folder.feedback / f"{safe_filename(Path(s.filename).stem)}_反馈.xlsx")
+        path, content = ledger.feedback(s.sha256)
+        if path == out and Path(out).is_file() and sha256_of(Path(out)) == content:
+            if s.sha256 in recorded:
+                recorded[s.sha256].feedback = out
+            continue
+        jobs.append((s.archived, out, ledger.problems(s), s.enterprise_name))
+        subs[out] = s
+    for o in run_isolated(_annotate_job, jobs, workers=settings.workers,
+                          timeout=settings.limits.seconds_per_file, mem_bytes=settings.limits.memory_per_worker):
+        s = subs[o.item[1]]
+        fr = recorded.get(s.sha256)
+        if o.ok:
+            ledger.set_feedback(s.sha256, o.item[1], sha256_of(Path(o.item[1])))
+            if fr:
+                fr.feedback = o.item[1]
+        elif fr:  # feedback is a courtesy; the ledger and the report already hold every problem
+            fr.message += "（反馈副本未能生成，下次运行 cpxl ingest 时会重新生成）"
+
+
+def _identity_checks(ex: Extraction, audit: dict[str, Any], listed: dict[str, str], key: bytes | None) -> list[Problem]:
     out = []
-    if ex.stamp and audit.get("audit_id") and ex.stamp.get("audit_id") != audit["audit_id"]:
+    other_audit = bool(ex.stamp and audit.get("audit_id") and ex.stamp.get("audit_id") != audit["audit_id"])
+    if other_audit:
         out.append(Problem("identity.other_audit", "error",
                            f"该模板属于另一次审核（{ex.stamp.get('audit_id')}），不是本次审核（{audit['audit_id']}）下发的",
                            "请使用本次审核下发的模板重新填写"))
+    if ex.stamp and key is None:
+        out.append(Problem("identity.unverified", "warning",
+                           "本审核文件夹没有模板签名密钥（模板由旧版 cpxl 生成），无法核实报送企业的身份",
+                           "审核组重新运行 cpxl templates 生成带签名的模板并下发"))
+    elif ex.stamp and not other_audit and not stamp_verifies(key, ex.stamp):
+        what = "缺少签名" if not ex.stamp.get("signature") else "签名与内容不符"
+        out.append(Problem("identity.signature", "error",
+                           f"模板标识{what}：该文件不是本次审核下发给 {ex.stamp.get('enterprise_uscc') or '该企业'} 的模板，"
+                           "或模板标识被改动过，数据不汇总",
+                           "请使用审核组下发给贵企业的原模板填写；模板丢失时请联系审核组重新下发"))
     if not ex.enterprise_uscc:
         out.append(Problem("identity.unknown", "error", "无法确定报送企业（缺少统一社会信用代码）",
                            "使用审核组下发的企业模板填写"))

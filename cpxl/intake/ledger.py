@@ -2,8 +2,12 @@
 
 Archive: every received file's bytes, content-addressed (``归档/ab/abcdef….xlsx``), read-only.
 Ledger: one row per distinct file (by SHA-256) with its outcome and problem counts, the
-problems, and the accepted records — so the consolidated data can always be rebuilt from the
-ledger alone. All writes of one file happen in one transaction.
+problems, and the accepted records — so the consolidated data, the validation report and the
+feedback copies can always be rebuilt from the ledger alone. All writes of one file happen in one
+transaction.
+
+Which submission of an enterprise is current: the one whose workbook was saved later (the
+template's own save time), else the one received later (:func:`supersedes`).
 """
 
 from __future__ import annotations
@@ -38,7 +42,8 @@ CREATE TABLE IF NOT EXISTS submissions (
     outcome TEXT NOT NULL,          -- accepted | rejected | unreadable
     errors INTEGER NOT NULL DEFAULT 0,
     warnings INTEGER NOT NULL DEFAULT 0,
-    infos INTEGER NOT NULL DEFAULT 0
+    infos INTEGER NOT NULL DEFAULT 0,
+    saved TEXT                      -- the workbook's own save time (docProps), when it has one
 );
 CREATE TABLE IF NOT EXISTS problems (
     submission_id INTEGER NOT NULL REFERENCES submissions(id),
@@ -51,7 +56,14 @@ CREATE TABLE IF NOT EXISTS records (
     json TEXT NOT NULL,             -- the file's records of that sheet
     PRIMARY KEY (sha256, key)
 );
+CREATE TABLE IF NOT EXISTS derived (
+    sha256 TEXT PRIMARY KEY,        -- a submission
+    feedback TEXT,                  -- its feedback copy
+    feedback_sha256 TEXT            -- the copy's bytes as written (another content: stale)
+);
 """
+COLUMNS = ("id, sha256, filename, received, enterprise_uscc, enterprise_name, outcome, errors, warnings, infos,"
+           " archived, COALESCE(saved, ''), COALESCE(kind, '')")
 
 
 def sha256_of(path: Path) -> str:
@@ -88,6 +100,25 @@ class Submission:
     warnings: int
     infos: int
     archived: str
+    saved: str = ""
+    kind: str = ""
+
+
+def supersedes(new: Submission, old: Submission) -> bool:
+    """Whether ``new`` replaces ``old`` (same enterprise): later save time of the workbook, else later receipt."""
+    if new.saved and old.saved and new.saved != old.saved:
+        return new.saved > old.saved
+    return (new.received, new.id) > (old.received, old.id)
+
+
+def latest(subs: list[Submission]) -> dict[str, Submission]:
+    """The current submission of each enterprise among ``subs``."""
+    out: dict[str, Submission] = {}
+    for sub in sorted(subs, key=lambda s: (s.received, s.id)):
+        cur = out.get(sub.enterprise_uscc)
+        if cur is None or supersedes(sub, cur):
+            out[sub.enterprise_uscc] = sub
+    return out
 
 
 class Ledger:
@@ -97,6 +128,9 @@ class Ledger:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")  # WAL+NORMAL: consistent after any crash
         self.db.executescript(SCHEMA_SQL)
+        cols = {r[1] for r in self.db.execute("PRAGMA table_info(submissions)")}
+        if "saved" not in cols:  # a ledger of an older cpxl
+            self.db.execute("ALTER TABLE submissions ADD COLUMN saved TEXT")
 
     def close(self) -> None:
         self.db.close()
@@ -108,13 +142,12 @@ class Ledger:
         self.close()
 
     def known(self, digest: str) -> Submission | None:
-        row = self.db.execute(
-            "SELECT id, sha256, filename, received, enterprise_uscc, enterprise_name, outcome, errors, warnings, infos,"
-            " archived FROM submissions WHERE sha256=?", (digest,)).fetchone()
+        row = self.db.execute(f"SELECT {COLUMNS} FROM submissions WHERE sha256=?", (digest,)).fetchone()
         return Submission(*row) if row else None
 
     def record(self, *, digest: str, size: int, filename: str, archived: Path, kind: str, outcome: str,
-               enterprise_uscc: str, enterprise_name: str, stamp: dict[str, str], problems: list[Problem]) -> int:
+               enterprise_uscc: str, enterprise_name: str, stamp: dict[str, str], problems: list[Problem],
+               saved: str = "") -> int:
         """The submission row and its problems, in one transaction (its records were staged before)."""
         counts = {s: sum(p.severity == s for p in problems) for s in ("error", "warning", "info")}
         received = dt.datetime.now().isoformat(timespec="microseconds")
@@ -122,11 +155,11 @@ class Ledger:
         try:
             cur = self.db.execute(
                 "INSERT INTO submissions (sha256, size, filename, received, archived, enterprise_uscc, enterprise_name,"
-                " audit_id, template_version, kind, outcome, errors, warnings, infos)"
-                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                " audit_id, template_version, kind, outcome, errors, warnings, infos, saved)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (digest, size, filename, received, str(archived), enterprise_uscc, enterprise_name,
                  stamp.get("audit_id", ""), stamp.get("template_version", ""), kind, outcome, counts["error"],
-                 counts["warning"], counts["info"]))
+                 counts["warning"], counts["info"], saved or None))
             sid = int(cur.lastrowid)
             self.db.executemany(
                 "INSERT INTO problems VALUES (?,?,?,?,?,?,?,?,?)",
@@ -150,15 +183,22 @@ class Ledger:
             raise
 
     def current_accepted(self) -> list[Submission]:
-        """The newest accepted submission of each enterprise (later ones supersede earlier ones)."""
-        rows = self.db.execute(
-            "SELECT id, sha256, filename, received, enterprise_uscc, enterprise_name, outcome, errors, warnings, infos,"
-            " archived FROM submissions WHERE outcome='accepted' ORDER BY received, id").fetchall()
-        latest: dict[str, Submission] = {}
-        for r in rows:
-            sub = Submission(*r)
-            latest[sub.enterprise_uscc] = sub
-        return sorted(latest.values(), key=lambda s: s.enterprise_uscc)
+        """The current accepted submission of each enterprise (see :func:`supersedes`)."""
+        return sorted(latest([s for s in self.all() if s.outcome == "accepted"]).values(),
+                      key=lambda s: s.enterprise_uscc)
+
+    def current(self) -> list[Submission]:
+        """What is still current: each enterprise's current submission, and every file no enterprise was found for."""
+        subs = self.all()
+        now = set(id(s) for s in latest([s for s in subs if s.enterprise_uscc]).values())
+        return [s for s in subs if not s.enterprise_uscc or id(s) in now]
+
+    def feedback(self, digest: str) -> tuple[str, str]:
+        row = self.db.execute("SELECT feedback, feedback_sha256 FROM derived WHERE sha256=?", (digest,)).fetchone()
+        return (row[0] or "", row[1] or "") if row else ("", "")
+
+    def set_feedback(self, digest: str, path: str, content_sha: str) -> None:
+        self.db.execute("INSERT OR REPLACE INTO derived VALUES (?,?,?)", (digest, path, content_sha))
 
     def records(self, digest: str, key: str) -> list[dict[str, Any]]:
         row = self.db.execute("SELECT json FROM records WHERE sha256=? AND key=?", (digest, key)).fetchone()
@@ -172,13 +212,12 @@ class Ledger:
                        **{k: v for k, v in r.items() if not k.startswith("_")}}
 
     def all(self) -> list[Submission]:
-        rows = self.db.execute(
-            "SELECT id, sha256, filename, received, enterprise_uscc, enterprise_name, outcome, errors, warnings, infos,"
-            " archived FROM submissions ORDER BY received, id").fetchall()
+        rows = self.db.execute(f"SELECT {COLUMNS} FROM submissions ORDER BY received, id").fetchall()
         return [Submission(*r) for r in rows]
 
-    def problems(self, submission_id: int) -> list[Problem]:
+    def problems(self, sub: Submission) -> list[Problem]:
+        """The problems recorded for a submission, with its file and enterprise."""
         rows = self.db.execute("SELECT severity, rule, sheet, cell, field, value, message, fix FROM problems"
-                               " WHERE submission_id=?", (submission_id,)).fetchall()
+                               " WHERE submission_id=?", (sub.id,)).fetchall()
         return [Problem(rule=r[1], severity=r[0], sheet=r[2] or "", cell=r[3] or "", field=r[4] or "", value=r[5],
-                        message=r[6], fix=r[7] or "") for r in rows]
+                        message=r[6], fix=r[7] or "", file=sub.filename, enterprise=sub.enterprise_uscc) for r in rows]

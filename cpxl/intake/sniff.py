@@ -18,6 +18,7 @@ from cpxl.core.problems import Problem
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
 _DTD = re.compile(rb"<!(DOCTYPE|ENTITY)", re.I)
+MAX_SHEETS = 200  # a template has about twenty
 
 
 @dataclass(frozen=True)
@@ -96,12 +97,27 @@ def _sniff_zip(path: Path, limits: Limits) -> Sniffed:
     with zf:
         infos = zf.infolist()
         names = {i.filename for i in infos}
+        if "mimetype" in names and "[Content_Types].xml" not in names:
+            try:
+                mime = zf.read("mimetype")[:100].decode("ascii", "replace")
+            except (KeyError, zipfile.BadZipFile, RuntimeError):
+                mime = ""
+            if mime.startswith("application/vnd.oasis.opendocument"):
+                what = "OpenDocument 表格（.ods，LibreOffice/WPS 的格式）" if "spreadsheet" in mime else \
+                    "OpenDocument 文档（LibreOffice/WPS 的格式）"
+                return Sniffed("unknown", [_err("file.opendocument", f"不是 Excel 工作簿，而是{what}",
+                                                "在 WPS 或 LibreOffice 中打开原模板填写，用“另存为 → Excel 工作簿（*.xlsx）”保存后报送")])
+        sheets = sum(1 for n in names if n.startswith("xl/worksheets/") and n.endswith(".xml"))
+        if sheets > MAX_SHEETS:
+            return Sniffed("unknown", [_err("file.too_many_sheets", f"工作簿有 {sheets} 个工作表，远多于填报模板的工作表数",
+                                            "使用审核组下发的原模板填写，不要增加工作表")])
         if "[Content_Types].xml" not in names or not any(n.startswith("xl/") for n in names):
             what = "Word 文档" if any(n.startswith("word/") for n in names) else "压缩包或其他格式的文件"
             return Sniffed("unknown", [_err("file.not_excel", f"不是 Excel 工作簿（实际是{what}）",
                                             "请用原模板填写并保存为 .xlsx 报送")])
         if len(infos) > limits.max_members:
-            return Sniffed("unknown", [_err("file.zip_bomb", f"文件内部结构异常（{len(infos)} 个部件）", "请用原模板重新填写")])
+            return Sniffed("unknown", [_err("file.zip_bomb", f"文件内部结构异常：有 {len(infos)} 个部件（填报模板不到 100 个），已拒绝读取",
+                                            "请用原模板重新填写并保存")])
         total = 0
         for i in infos:
             total += i.file_size

@@ -27,6 +27,7 @@ from cpxl.book.master import with_audit_pack
 from cpxl.book.masterio import update_master
 from cpxl.core.atomic import write_atomic
 from cpxl.core.folder import AuditFolder
+from cpxl.core.lock import locked
 from cpxl.domain.indicators import Indicator
 
 from . import economics as econ
@@ -351,6 +352,7 @@ def _fit(key: str, rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
+@locked("plan")
 @with_audit_pack
 def plan(root: Path, today: dt.date | None = None, settings: dict | None = None) -> PlanResult:
     """Targets, proposals, screening, economics and tracking for the audit in ``root``; see the module doc.

@@ -19,6 +19,7 @@ from cpxl.book.master import with_audit_pack
 from cpxl.book.xlsxread import read_master_data
 from cpxl.core.atomic import write_atomic
 from cpxl.core.folder import AuditFolder
+from cpxl.core.lock import locked
 from cpxl.core.office import OfficeError, soffice
 from cpxl.core.paths import TEMPLATES
 
@@ -54,6 +55,7 @@ class ReportResult:
                 "seconds": {k: round(v, 2) for k, v in self.seconds.items()}}
 
 
+@locked("report")
 @with_audit_pack
 def render_report(root: Path, pdf: bool = False, out: Path | None = None, *, template: Path | None = None,
                   today: dt.date | None = None, refresh_fields: bool = True) -> ReportResult:
