@@ -13,7 +13,11 @@ import time
 from pathlib import Path
 
 import pytest
-from harden_kit import (
+
+from cpxl.diagnosis import diagnose
+from cpxl.intake.ingest import ingest
+
+from .harden_kit import (
     assert_consistent,
     cli,
     error_of,
@@ -25,9 +29,6 @@ from harden_kit import (
     sha,
     unit_mistake,
 )
-
-from cpxl.diagnosis import diagnose
-from cpxl.intake.ingest import ingest
 
 
 @pytest.fixture()

@@ -13,7 +13,18 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from harden_kit import (
+
+from cpxl.book.layout import layout_for
+from cpxl.book.schema import load
+from cpxl.book.templates import STAMP_SHEET, build_template, read_master, template_filename
+from cpxl.book.xlsxread import read_master_data
+from cpxl.core import office
+from cpxl.core.folder import AuditFolder
+from cpxl.core.signing import load_key
+from cpxl.diagnosis import diagnose
+from cpxl.intake.ingest import IngestSettings, ingest
+
+from .harden_kit import (
     assert_consistent,
     cli,
     edit,
@@ -26,16 +37,6 @@ from harden_kit import (
     sha,
     unit_mistake,
 )
-
-from cpxl.book.layout import layout_for
-from cpxl.book.schema import load
-from cpxl.book.templates import STAMP_SHEET, build_template, read_master, template_filename
-from cpxl.book.xlsxread import read_master_data
-from cpxl.core import office
-from cpxl.core.folder import AuditFolder
-from cpxl.core.signing import load_key
-from cpxl.diagnosis import diagnose
-from cpxl.intake.ingest import IngestSettings, ingest
 
 
 @pytest.fixture()
