@@ -130,6 +130,9 @@ def _resolve(requirements: Sequence[str], python: str, cache: Path, log: Callabl
 def wheels_for(requirements: Sequence[str], python: str, cache: Path, log: Callable[[str], None]) -> tuple[list[Path], bool]:
     """Every wheel ``requirements`` need on Windows x64 with CPython ``python``, downloaded into ``cache`` if missing."""
     cache.mkdir(parents=True, exist_ok=True)
+    for local in requirements:  # a wheel given as a file (cpxl's own) never comes from the cache: a stale copy
+        if local.endswith(".whl") and Path(local).is_file():  # of the same name would hide its new dependencies
+            (cache / Path(local).name).unlink(missing_ok=True)
     wanted = list(requirements)
     downloaded = False
     for _ in range(5):
