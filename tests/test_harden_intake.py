@@ -367,7 +367,7 @@ def test_14_precise_messages_for_returned_files(root: Path, tmp_path: Path) -> N
     assert not [p for p in msg["公式无结果.xlsx"] if p.rule == "required" and p.cell == "D4"]
     cp = [p for p in msg["逗号.xlsx"] if p.field == "产量" and p.severity == "error"]
     assert [p.rule for p in cp if p.rule.startswith("number.")] == ["number.ambiguous_comma"]
-    assert "单位" not in cp[0].message
+    assert "逗号含义不明" in cp[0].message and "23.84" in cp[0].fix and "数字后带了单位" not in cp[0].message
     assert [p.rule for p in msg[ods.name]] == ["file.opendocument"] and ".ods" in msg[ods.name][0].message
     assert [p.rule for p in msg["两千个工作表.xlsx"]] == ["file.too_many_sheets"]
     assert "压缩炸弹" not in msg["两千个工作表.xlsx"][0].message
