@@ -1,6 +1,6 @@
 """Fuzz ``cpxl ingest`` with mutated real templates (issue 14): cells, headers, sheets and the stamp.
 
-For a fixed time budget (``CPXL_FUZZ_SECONDS``, default 15 s; set it to e.g. 600 for a long run, and
+For a fixed time budget (``CPXL_FUZZ_SECONDS``, default 10 s; set it to e.g. 600 for a long run, and
 ``CPXL_FUZZ_SEED`` to replay a run), batches of mutated copies of real filled templates go through the real
 command line. Every batch must end without a traceback, with exit code 0, 1 or 2; afterwards the master and the
 ledger agree, the archive holds every original byte-identical and the originals are untouched.
@@ -20,7 +20,7 @@ from cpxl.book.templates import STAMP_SHEET
 
 from .harden_kit import assert_consistent, cli, filled, fresh, sha
 
-BUDGET = float(os.environ.get("CPXL_FUZZ_SECONDS", "15"))
+BUDGET = float(os.environ.get("CPXL_FUZZ_SECONDS", "10"))
 SEED = int(os.environ.get("CPXL_FUZZ_SEED", str(int(time.time()))))
 
 VALUES = ["", " ", "=1+1", "+1", "-1", "@SUM(A1)", "=HYPERLINK(\"http://x\",\"y\")", "1e309", "-0", "NaN", "约100",

@@ -13,11 +13,13 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from typer.testing import CliRunner
 
 from cpxl.book.layout import layout_for
 from cpxl.book.schema import load
 from cpxl.book.templates import STAMP_SHEET, build_template, read_master, template_filename
 from cpxl.book.xlsxread import read_master_data
+from cpxl.cli import app
 from cpxl.core import office
 from cpxl.core.folder import AuditFolder
 from cpxl.core.signing import load_key
@@ -395,13 +397,14 @@ def test_14_precise_messages_for_the_master_and_score(demo_copy: Path, tmp_path:
     (tmp_path / "空.xlsx").write_bytes(b"")
     (tmp_path / "二进制.json").write_bytes(bytes(range(256)) * 4)
     cases = {folder: "文件夹", tmp_path / "空.xlsx": "空", tmp_path / "二进制.json": "不是文本文件"}
+    runner = CliRunner()
     for path, words in cases.items():
-        r = cli("score", "--system", system, "--values", str(path))
-        assert r.returncode == 2, r.stdout
-        assert words in r.stderr and one_chinese_line(r.stderr) and "找不到" not in r.stderr, r.stderr
+        r = runner.invoke(app, ["score", "--system", system, "--values", str(path)])
+        assert r.exit_code == 2, r.output
+        assert words in r.output and one_chinese_line(r.output) and "找不到" not in r.output, r.output
     values = tmp_path / "v.json"
     values.write_text(json.dumps([{"enterprise": "甲", "NO_SUCH_INDICATOR": 1}], ensure_ascii=False), encoding="utf-8")
-    plain = cli("score", "--system", system, "--values", str(values))
-    as_json = cli("score", "--system", system, "--values", str(values), "--json")
+    plain = runner.invoke(app, ["score", "--system", system, "--values", str(values)], terminal_width=200)
+    as_json = runner.invoke(app, ["score", "--system", system, "--values", str(values), "--json"])
     warnings = [p for e in json.loads(as_json.stdout)["enterprises"] for p in e["problems"] if p["severity"] == "warning"]
     assert warnings and "NO_SUCH_INDICATOR" in plain.stdout.replace("\n", "")
