@@ -15,10 +15,9 @@ import time
 from pathlib import Path
 
 import openpyxl
+from harden_kit import assert_consistent, cli, filled, fresh, sha
 
 from cpxl.book.templates import STAMP_SHEET
-
-from .harden_kit import assert_consistent, cli, filled, fresh, sha
 
 BUDGET = float(os.environ.get("CPXL_FUZZ_SECONDS", "10"))
 SEED = int(os.environ.get("CPXL_FUZZ_SEED", str(int(time.time()))))

@@ -13,13 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
-
-from cpxl.core.errors import AuditError
-from cpxl.diagnosis import diagnose
-from cpxl.intake.ingest import ingest
-from cpxl.plan.run import plan
-
-from .harden_kit import (
+from harden_kit import (
     assert_consistent,
     cli,
     error_of,
@@ -31,6 +25,11 @@ from .harden_kit import (
     sha,
     unit_mistake,
 )
+
+from cpxl.core.errors import AuditError
+from cpxl.diagnosis import diagnose
+from cpxl.intake.ingest import ingest
+from cpxl.plan.run import plan
 
 
 @pytest.fixture()

@@ -13,20 +13,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from typer.testing import CliRunner
-
-from cpxl.book.layout import layout_for
-from cpxl.book.schema import load
-from cpxl.book.templates import STAMP_SHEET, build_template, read_master, template_filename
-from cpxl.book.xlsxread import read_master_data
-from cpxl.cli import app
-from cpxl.core import office
-from cpxl.core.folder import AuditFolder
-from cpxl.core.signing import load_key
-from cpxl.diagnosis import diagnose
-from cpxl.intake.ingest import IngestSettings, ingest
-
-from .harden_kit import (
+from harden_kit import (
     assert_consistent,
     cli,
     edit,
@@ -39,6 +26,18 @@ from .harden_kit import (
     sha,
     unit_mistake,
 )
+from typer.testing import CliRunner
+
+from cpxl.book.layout import layout_for
+from cpxl.book.schema import load
+from cpxl.book.templates import STAMP_SHEET, build_template, read_master, template_filename
+from cpxl.book.xlsxread import read_master_data
+from cpxl.cli import app
+from cpxl.core import office
+from cpxl.core.folder import AuditFolder
+from cpxl.core.signing import load_key
+from cpxl.diagnosis import diagnose
+from cpxl.intake.ingest import IngestSettings, ingest
 
 
 @pytest.fixture()

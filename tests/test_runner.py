@@ -20,13 +20,12 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from libreoffice import LOAD_FUNCTION, basic_str, run_basic
 
 from cpxl import api
 from cpxl.book.master import init_audit
 from cpxl.core.folder import MASTER_NAME
 from cpxl.excel import addin, runner, xl
-
-from .libreoffice import LOAD_FUNCTION, basic_str, run_basic
 
 
 @dataclass

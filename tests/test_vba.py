@@ -15,10 +15,9 @@ from pathlib import Path
 
 import olefile
 import pytest
+from libreoffice import LOAD_FUNCTION, basic_str, run_basic
 
 from cpxl.excel import addin, vba
-
-from .libreoffice import LOAD_FUNCTION, basic_str, run_basic
 
 with warnings.catch_warnings():  # oletools 0.60 uses pyparsing names that pyparsing 3 deprecates
     warnings.simplefilter("ignore", DeprecationWarning)
