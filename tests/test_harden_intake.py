@@ -72,7 +72,7 @@ def test_1_report_keeps_every_current_submission_problems(root: Path) -> None:
     # the still-rejected enterprise's problems are still listed (the old report lost them: 14 rows -> 0)
     assert [p for p in problems2 if p[2] == ent(0)["uscc"] and p[0] == "错误"] == mine
     status = {r[2]: (r[4], r[8]) for r in summary}
-    assert status["甲.xlsx"] == ("退回修改", "当前") and status["丙.xlsx"] == ("接受", "当前")
+    assert status["甲.xlsx"] == ("退回修改", "当前，未汇总") and status["丙.xlsx"] == ("接受", "当前，已汇总")
 
 
 def test_2_missing_or_changed_feedback_copies_are_rebuilt(root: Path) -> None:

@@ -85,7 +85,7 @@ def _columns(book: Path, sheets: Mapping[str, SheetSchema], file: str) -> dict[s
     out: dict[str, dict[str, int]] = {}
     for key, s in sheets.items():
         rows = grid(wb, s.sheet)
-        where = locate(rows, s, file, strict=s.key.startswith("all_"))
+        where = locate(rows, s, file)
         known = set(where.values())
         header = rows[HEADER_ROW - 1] if len(rows) >= HEADER_ROW else []
         for j, v in enumerate(header, start=1):
@@ -100,6 +100,30 @@ def _columns(book: Path, sheets: Mapping[str, SheetSchema], file: str) -> dict[s
                     f"重写该表会丢失这些数据，因此未写入。请把该列移到另一个工作表后重试")
         out[key] = where
     return out
+
+
+def _stale_consolidated(master: Path, sheets: Mapping[str, SheetSchema]) -> list[str]:
+    """Consolidated sheets whose header row is not the schema's (a master of an older cpxl, or edited)."""
+    if not sheets:
+        return []
+    wb = open_workbook(master)
+    out = []
+    for key, s in sheets.items():
+        rows = grid(wb, s.sheet)
+        header = [label(v) for v in (rows[HEADER_ROW - 1] if len(rows) >= HEADER_ROW else [])]
+        while header and not header[-1]:
+            header.pop()
+        if header != [f.header for f in s.fields]:
+            out.append(key)
+    return out
+
+
+def _recreate(wb: Workbook, s: SheetSchema) -> None:
+    """Replace sheet ``s`` by a fresh, empty one in the same place (its rows are written next)."""
+    index = wb.sheetnames.index(s.sheet)
+    wb.remove(wb[s.sheet])
+    ws, _ = write_sheet(wb, s, ListRegistry(wb))
+    wb.move_sheet(ws, offset=index - wb.sheetnames.index(s.sheet))
 
 
 def update_master(
@@ -122,11 +146,14 @@ def update_master(
         present = set(sheet_parts(zf))
     fast = {k: v for k, v in rows_by_key.items() if not schemas[k].is_form and schemas[k].sheet in present}
     slow = {k: v for k, v in rows_by_key.items() if k not in fast}
+    rebuild = _stale_consolidated(master, {k: schemas[k] for k in fast if k.startswith("all_")})
 
     def writer(tmp: Path) -> None:
         src = master
-        if slow or extra is not None:
+        if slow or rebuild or extra is not None:
             wb = openpyxl.load_workbook(master)
+            for key in rebuild:  # cpxl's own consolidated sheets: rebuilt from the ledger, headers made current
+                _recreate(wb, schemas[key])
             for key, rows in slow.items():
                 _replace_rows(wb, schemas[key], list(rows() if callable(rows) else rows))
             if extra is not None:

@@ -148,10 +148,9 @@ def raw_rows(rows: list[list[Any]], schema: SheetSchema, lay: SheetLayout | None
 
 
 def master_rows(wb: CalamineWorkbook, schema: SheetSchema, file: str = "审核总表") -> list[RawRow]:
-    """Records of one master sheet, read by header names (strict for the consolidated sheets cpxl owns)."""
+    """Records of one master sheet, read by header names (a missing required column is refused)."""
     rows = grid(wb, schema.sheet)
-    strict = schema.key.startswith("all_")
-    return raw_rows(rows, schema, where=locate(rows, schema, file, strict=strict))
+    return raw_rows(rows, schema, where=locate(rows, schema, file))
 
 
 def headers(rows: list[list[Any]], schema: SheetSchema) -> list[str]:

@@ -250,7 +250,7 @@ def _ingest(folder: AuditFolder, files: list[Path] | None, settings: IngestSetti
         folder.outputs.mkdir(parents=True, exist_ok=True)
         report_problems = [p for s in current for p in ledger.problems(s)]
         result.report = str(write_report(folder.outputs / REPORT_NAME, report_problems,
-                                         _report_rows(ledger.all(), current)))
+                                         _report_rows(ledger.all(), current, ledger.current_accepted())))
         if settings.feedback:
             _feedback(folder, ledger, current, settings, recorded)
     return result
@@ -263,17 +263,20 @@ def _mtime(p: Path) -> float:
         return 0.0
 
 
-def _report_rows(subs: list[Submission], current: list[Submission]) -> list[dict[str, Any]]:
-    """The report's summary rows: every submission, each saying whether it is still current."""
+def _report_rows(subs: list[Submission], current: list[Submission], consolidated: list[Submission]) -> list[dict[str, Any]]:
+    """The report's summary rows: every submission, each saying whether it is current and whether it is consolidated."""
     now = {s.id for s in current}
+    used = {s.id for s in consolidated}
     latest_by_ent = {s.enterprise_uscc: s for s in current if s.enterprise_uscc}
     rows = []
     for s in subs:
         d = dict(s.__dict__)
+        newer = latest_by_ent.get(s.enterprise_uscc)
         if s.id in now:
-            d["status"] = "当前"
+            d["status"] = "当前，已汇总" if s.id in used else "当前，未汇总"
+        elif s.id in used and newer is not None:
+            d["status"] = f"已汇总（较新的 {newer.filename} 未被接受）"
         else:
-            newer = latest_by_ent.get(s.enterprise_uscc)
             d["status"] = f"已被 {newer.filename} 取代" if newer else "已被取代"
         rows.append(d)
     return rows
