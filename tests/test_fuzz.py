@@ -95,7 +95,7 @@ def test_fuzz_ingest(demo_copy: Path) -> None:
     rng = random.Random(SEED)
     root = fresh(demo_copy)
     work = root.parent / "fuzz-src"
-    bases = [filled(root, i, work / f"base{i}.xlsx") for i in range(6)]
+    bases = [filled(root, i, work / f"base{i}.xlsx") for i in (0, 3, 5)]
     deadline = time.monotonic() + BUDGET
     batch, log = 0, []
     originals: dict[Path, str] = {}

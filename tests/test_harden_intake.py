@@ -230,6 +230,10 @@ def test_6_master_columns_by_name_and_missing_ones_refused(demo_copy: Path) -> N
     edit(master, lambda wb: wb["汇总_B.2能源消耗"].delete_cols(4))
     r = cli("diagnose", str(root), "--json")
     assert r.returncode == 2 and "汇总_B.2能源消耗" in error_of(r) and one_chinese_line(error_of(r))
+    # a consolidated sheet holds nothing but the ledger's data: the next ingest rebuilds it with its headers
+    ingest(root)
+    energy = read_master_data(master)["all_ent_energy"]
+    assert energy and all(r.get("carrier") for r in energy)
 
 
 # ---------------------------------------------------------------- 7: nobody submits as another
