@@ -292,7 +292,8 @@ def violations(rules: Sequence[Rule], rows: Sequence[Any], years: Sequence[int] 
                 if f.name not in row.texts:
                     continue
                 own = [p for p in row.problems if p.field == f.title]
-                p = _p(r, row, f"{r.item}：" + ("；".join(p.message for p in own) or f"“{row.texts[f.name]}”"),
+                head = r.item.split("（")[0]  # “产量”不是数字 — the precise cause follows
+                p = _p(r, row, f"{head}：" + ("；".join(p.message for p in own) or f"“{row.texts[f.name]}”"),
                        row.texts[f.name])
                 if own and not any(x.severity == "error" for x in own):
                     p.severity = "info"  # cpxl could normalise it (e.g. full-width digits): Excel still sees text
