@@ -1,0 +1,359 @@
+"""Emission-limit and permit breaches (达标排放与许可执行核查) from the enterprises' Appendix B data.
+
+A breach is a fact of the enterprise's own report, not a suggestion: it is named per enterprise with
+the value, the limit and the standard the limit comes from, and it comes before every optional
+proposal (T/CPPC 4.1 “确保……污染物排放达标”). Sources, all of the statistical year:
+
+* B.3 废气/废水: ``concentration`` against the limit that applies — the stricter of the limit the
+  enterprise entered (its permit or a local standard) and the discharge standard of the industry
+  pack for the same pollutant, at the averaging time that matches an annual mean of daily values
+  (24 小时均值或日均值, else 日均值, 测定均值; never a 1-hour value when a daily one exists);
+* B.3 监测达标: monitoring campaigns that were not compliant (实际监测次数 > 达标次数);
+* B.4 环境管理 and 企业基本情况: permit violations, execution reports not on time, an expired permit.
+
+Pure functions over the master data (``read_master_data``); the limits come from the active industry
+pack through :func:`active_limits`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+CONC_EXCEED = "排放浓度超标"
+MONITOR_EXCEED = "监测超标"
+PERMIT_EXPIRED = "许可证过期"
+REPORT_LATE = "执行报告未按时提交"
+PERMIT_VIOLATION = "违反排污许可"
+KINDS = (CONC_EXCEED, MONITOR_EXCEED, PERMIT_EXPIRED, REPORT_LATE, PERMIT_VIOLATION)
+
+ACTIONS = {
+    CONC_EXCEED: "限期整改并加密监测；经核实属超标排放的，移交生态环境执法部门依法处理",
+    MONITOR_EXCEED: "查明超标原因，落实整改并报送整改情况",
+    PERMIT_EXPIRED: "立即申请延续排污许可证，许可证过期期间的排污行为由执法部门依法核查",
+    REPORT_LATE: "按排污许可证规定的频次和时限提交执行报告",
+    PERMIT_VIOLATION: "核查违反排污许可的情形及整改落实情况",
+}
+
+#: Averaging times of a limit, in the order they are compared with an annual mean of daily values.
+AVERAGING_ORDER = ("24小时均值或日均值", "日均值", "24小时均值", "测定均值", "日均浓度", "一次值")
+ONE_HOUR = "1小时均值"
+
+#: Chemical formulas and names that denote the same pollutant (chemistry, not industry data).
+ALIASES: tuple[tuple[str, ...], ...] = (
+    ("氮氧化物", "NOX", "NOₓ", "NO2"),
+    ("二氧化硫", "SO2", "SO₂"),
+    ("氯化氢", "HCL"),
+    ("氟化氢", "HF"),
+    ("一氧化碳", "CO"),
+    ("颗粒物", "烟尘", "粉尘", "PM"),
+    ("二噁英", "二噁英类", "PCDD", "DIOXIN"),
+    ("汞及其化合物", "汞", "HG"),
+    ("镉及其化合物", "镉", "CD"),
+    ("铅及其化合物", "铅", "PB"),
+    ("砷及其化合物", "砷", "AS"),
+    ("铬及其化合物", "铬", "CR"),
+    ("铊及其化合物", "铊", "TL"),
+    ("化学需氧量", "COD", "CODCR"),
+    ("氨氮", "NH3-N", "NH₃-N"),
+    ("五日生化需氧量", "BOD5", "BOD₅"),
+    ("挥发性有机物", "VOCS", "非甲烷总烃", "NMHC"),
+)
+
+
+@dataclass(frozen=True)
+class Limit:
+    """One limit of a discharge standard (as the industry pack transcribes it)."""
+
+    pollutant: str
+    value: float
+    unit: str
+    type: str  # averaging time or grade, e.g. 24小时均值或日均值
+    table: str
+    standard: str
+    status: str = ""
+
+    @property
+    def cite(self) -> str:
+        return f"{self.standard}{(' ' + self.table) if self.table else ''}" + (f"（{self.type}）" if self.type else "")
+
+
+@dataclass(frozen=True)
+class Breach:
+    """One emission-limit or permit breach of one enterprise."""
+
+    uscc: str
+    enterprise: str
+    year: int | None
+    kind: str
+    medium: str = ""
+    outlet: str = ""
+    pollutant: str = ""
+    value: float | None = None
+    unit: str = ""
+    limit: float | None = None
+    limit_type: str = ""
+    standard: str = ""
+    reported_limit: float | None = None
+    detail: str = ""
+
+    @property
+    def exceed_ratio(self) -> float | None:
+        if self.value is None or not self.limit:
+            return None
+        return (self.value - self.limit) / self.limit
+
+    @property
+    def action(self) -> str:
+        return ACTIONS[self.kind]
+
+    def row(self) -> dict[str, Any]:
+        d = asdict(self)
+        ratio = self.exceed_ratio
+        d["exceed_ratio"] = None if ratio is None else round(ratio, 4)
+        d["action"] = self.action
+        return d
+
+    def sentence(self) -> str:
+        """The breach in one clause, e.g. ``二噁英类排放浓度 0.714 ngTEQ/Nm³，超过 GB 18484-2020 表3（测定均值）限值 0.5``."""
+        if self.kind == CONC_EXCEED:
+            ratio = self.exceed_ratio
+            over = f"，超标 {ratio:.0%}" if ratio is not None else ""
+            return (f"{self.pollutant}排放浓度 {_g(self.value)} {self.unit}，超过{self.standard}"
+                    f"{('（' + self.limit_type + '）') if self.limit_type and self.limit_type not in self.standard else ''}"
+                    f"限值 {_g(self.limit)}{over}")
+        return self.detail
+
+
+def _g(x: float | None) -> str:
+    if x is None:
+        return "—"
+    return f"{x:.4g}" if abs(x) < 1000 else f"{x:,.0f}"
+
+
+# --------------------------------------------------------------------------- names and units
+
+
+def _norm(name: str) -> str:
+    s = unicodedata.normalize("NFKC", str(name or "")).upper()
+    s = s.replace("₂", "2").replace("₃", "3").replace("ₓ", "X")
+    return re.sub(r"[\s（）()，,、·]", "", s)
+
+
+def _canon(name: str) -> str:
+    n = _norm(name)
+    for group in ALIASES:
+        normed = [_norm(g) for g in group]
+        if n in normed:
+            return normed[0]
+    return n
+
+
+def same_pollutant(a: str, b: str) -> bool:
+    """Whether two pollutant names denote the same pollutant (names, formulas, 「…及其化合物」)."""
+    return bool(a and b) and _canon(a) == _canon(b)
+
+
+def pollutant_in_text(text: str, names: Iterable[str]) -> str | None:
+    """The pollutant of ``names`` that an indicator name such as “NOₓ浓度（日均值）” refers to."""
+    t = _norm(text)
+    best: tuple[int, str] | None = None
+    for name in names:
+        keys = {_norm(name), _canon(name)}
+        for group in ALIASES:
+            if _canon(name) == _norm(group[0]):
+                keys |= {_norm(g) for g in group}
+        for k in keys:
+            if len(k) < 2:
+                continue
+            hit = re.search(rf"(?<![A-Z]){re.escape(k)}(?![A-Z])", t) if k.isascii() else (k in t)
+            if hit and (best is None or len(k) > best[0]):
+                best = (len(k), name)
+    return best[1] if best else None
+
+
+_UNIT_FACTOR = {"MG": 1.0, "ΜG": 1e-3, "UG": 1e-3, "NG": 1e-6, "G": 1e3}
+
+
+def _unit_key(unit: str) -> tuple[str, str]:
+    """(mass prefix, the rest) of a concentration unit; standard state ``Nm³`` and ``m³`` of a standard are the same."""
+    u = _norm(unit).replace("NM3", "M3").replace("NM³", "M³").replace("M³", "M3").replace("TEQ", "").replace("-", "")
+    m = re.match(r"^(MG|ΜG|UG|NG|G)/(.*)$", u)
+    return (m.group(1), m.group(2)) if m else ("", u)
+
+
+def convert(value: float, unit: str, to: str) -> float | None:
+    """``value`` in ``unit`` expressed in ``to``; None when the units are not comparable."""
+    a, b = _unit_key(unit), _unit_key(to)
+    if a == b:
+        return value
+    if a[1] != b[1] or not a[0] or not b[0]:
+        return None
+    return value * _UNIT_FACTOR[a[0]] / _UNIT_FACTOR[b[0]]
+
+
+# --------------------------------------------------------------------------- limits
+
+
+def limits_from_pack(pack_data: Mapping[str, Any]) -> dict[tuple[str, str], list[Limit]]:
+    """(medium, pollutant) → limits, from a pack's ``wastegas``/``wastewater`` pollutants (expired tables left out)."""
+    out: dict[tuple[str, str], list[Limit]] = {}
+    for medium, label in (("wastegas", "废气"), ("wastewater", "废水")):
+        for p in (pack_data.get(medium) or {}).get("pollutants", ()):
+            lims = [Limit(p["name"], float(lim["value"]), _conc(p.get("unit", "")), str(lim.get("type") or ""),
+                          str(lim.get("table") or ""), str(lim.get("standard") or ""), str(lim.get("status") or ""))
+                    for lim in p.get("limits", ()) if isinstance(lim.get("value"), (int, float)) and not lim.get("expired")]
+            if lims:
+                out[(label, p["name"])] = lims
+    return out
+
+
+def _conc(unit: str) -> str:
+    u = (unit or "").strip()
+    return {"mg/m³": "mg/Nm³", "ng TEQ/Nm³": "ngTEQ/Nm³", "ngTEQ/m³": "ngTEQ/Nm³"}.get(u, u)
+
+
+def active_limits() -> dict[tuple[str, str], list[Limit]]:
+    """The limits of the active industry pack (empty when no pack defines any)."""
+    try:
+        from cpxl.domain import packs
+    except ImportError:  # an older cpxl without industry packs: only the limits the enterprises entered
+        return {}
+    return limits_from_pack(packs.active().data)
+
+
+def applicable_limit(limits: Mapping[tuple[str, str], Sequence[Limit]], medium: str, pollutant: str) -> Limit | None:
+    """The limit an annual mean of daily values is compared with: daily/24-hour, else 测定均值; for water the
+    strictest grade is not assumed (the grade depends on the receiving water) — the least strict is the floor."""
+    cands = [lim for (m, p), ls in limits.items() if m == medium and same_pollutant(p, pollutant) for lim in ls]
+    if not cands:
+        return None
+    if medium == "废水":
+        return max(cands, key=lambda lim: lim.value)
+    for t in AVERAGING_ORDER:
+        hit = [lim for lim in cands if lim.type == t]
+        if hit:
+            return min(hit, key=lambda lim: lim.value)
+    rest = [lim for lim in cands if lim.type != ONE_HOUR]
+    return min(rest, key=lambda lim: lim.value) if rest else None
+
+
+# --------------------------------------------------------------------------- breaches
+
+
+def _num(v: Any) -> float | None:
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        return None
+    return float(v)
+
+
+def _date(v: Any) -> dt.date | None:
+    if isinstance(v, dt.datetime):
+        return v.date()
+    if isinstance(v, dt.date):
+        return v
+    try:
+        return dt.date.fromisoformat(str(v)[:10]) if v else None
+    except ValueError:
+        return None
+
+
+def _concentration_breaches(rows: Iterable[Mapping[str, Any]], medium: str, year: int,
+                            limits: Mapping[tuple[str, str], Sequence[Limit]]) -> list[Breach]:
+    out = []
+    for r in rows:
+        if r.get("year") != year:
+            continue
+        c, unit, pol = _num(r.get("concentration")), str(r.get("conc_unit") or ""), str(r.get("pollutant") or "")
+        if c is None or not pol:
+            continue
+        reported = _num(r.get("limit"))
+        std = applicable_limit(limits, medium, pol)
+        std_value = convert(std.value, std.unit, unit) if std is not None and unit else None
+        limit, limit_type, standard = reported, "", "企业填报的执行限值（排污许可证或地方标准）"
+        if std_value is not None and (reported is None or std_value < reported - 1e-12):
+            limit, limit_type, standard = std_value, std.type, f"{std.standard} {std.table}".strip()
+        if limit is None or c <= limit + 1e-12:
+            continue
+        note = ""
+        if reported is not None and std_value is not None and reported > std_value + 1e-12:
+            note = f"企业填报限值 {_g(reported)} 宽于{standard}（{limit_type}）限值 {_g(std_value)}，按国家标准判定"
+        out.append(Breach(str(r.get("ent_uscc") or ""), str(r.get("ent_name") or ""), year, CONC_EXCEED, medium,
+                          str(r.get("outlet") or ""), pol, c, unit, limit, limit_type, standard, reported, note))
+    return out
+
+
+def _medium_of(unit: str) -> str:
+    return "废水" if _unit_key(unit)[1] in ("L", "升") else "废气"
+
+
+def _indicator_breaches(rows: Iterable[Mapping[str, Any]], year: int,
+                        limits: Mapping[tuple[str, str], Sequence[Limit]], seen: set[tuple[str, str]]) -> list[Breach]:
+    """Concentrations reported as indicator values (行业指标填报, e.g. heavy metals measured twice a year)."""
+    out = []
+    names = {m: [p for (mm, p) in limits if mm == m] for m in ("废气", "废水")}
+    for r in rows:
+        v, unit = _num(r.get("value")), str(r.get("unit") or "")
+        if r.get("year") != year or v is None or not _unit_key(unit)[0]:
+            continue
+        medium = _medium_of(unit)
+        pol = pollutant_in_text(str(r.get("indicator") or ""), names[medium])
+        uscc = str(r.get("uscc") or "")
+        if pol is None or any(u == uscc and same_pollutant(p, pol) for u, p in seen):
+            continue
+        std = applicable_limit(limits, medium, pol)
+        limit = convert(std.value, std.unit, unit) if std is not None else None
+        if std is None or limit is None or v <= limit + 1e-12:
+            continue
+        out.append(Breach(uscc, str(r.get("enterprise") or ""), year, CONC_EXCEED, medium, "", pol, v, unit, limit,
+                          std.type, f"{std.standard} {std.table}".strip(), None,
+                          f"行业指标填报“{r.get('indicator')}”"))
+    return out
+
+
+def find_breaches(data: Mapping[str, Sequence[Mapping[str, Any]]], year: int,
+                  limits: Mapping[tuple[str, str], Sequence[Limit]] | None = None) -> list[Breach]:
+    """Every breach of the statistical ``year`` in the consolidated enterprise data, ordered by enterprise."""
+    lim = active_limits() if limits is None else limits
+    out = _concentration_breaches(data.get("all_ent_wastegas", ()), "废气", year, lim)
+    out += _concentration_breaches(data.get("all_ent_wastewater", ()), "废水", year, lim)
+    seen = {(b.uscc, b.pollutant) for b in out}
+    out += _indicator_breaches(data.get("indicator_values", ()), year, lim, seen)
+    for r in data.get("all_ent_monitoring", ()):
+        times, ok = _num(r.get("times")), _num(r.get("compliant_times"))
+        if r.get("year") != year or times is None or ok is None or ok >= times:
+            continue
+        n = int(times - ok)
+        out.append(Breach(str(r.get("ent_uscc") or ""), str(r.get("ent_name") or ""), year, MONITOR_EXCEED,
+                          str(r.get("category") or ""), str(r.get("point") or ""), str(r.get("factors") or ""),
+                          float(n), "次", None, "", "自行监测", None,
+                          f"{year}年{r.get('category') or ''}{(' ' + str(r.get('point'))) if r.get('point') else ''}"
+                          f"自行监测 {int(times)} 次，达标 {int(ok)} 次，超标 {n} 次（达标率 {ok / times:.1%}）"))
+    for r in data.get("all_ent_management", ()):
+        u, name = str(r.get("ent_uscc") or ""), str(r.get("ent_name") or "")
+        v = _num(r.get("permit_violations"))
+        if v:
+            out.append(Breach(u, name, year, PERMIT_VIOLATION, "其他", detail=f"统计期内违反排污许可 {int(v)} 次",
+                              value=v, unit="次"))
+        if str(r.get("permit_reports_on_time") or "") == "否":
+            out.append(Breach(u, name, year, REPORT_LATE, "其他", detail="排污许可证执行报告未按时提交"))
+    year_end = dt.date(year, 12, 31)
+    for r in data.get("all_ent_profile", ()):
+        until = _date(r.get("permit_valid_until"))
+        if until is not None and until < year_end:
+            out.append(Breach(str(r.get("ent_uscc") or ""), str(r.get("ent_name") or ""), year, PERMIT_EXPIRED, "其他",
+                              detail=f"排污许可证有效期至 {until.isoformat()}，统计期末已过期"))
+    order = {k: i for i, k in enumerate(KINDS)}
+    out.sort(key=lambda b: (b.enterprise, order[b.kind], -(b.exceed_ratio or 0)))
+    return out
+
+
+def breaches_by_enterprise(breaches: Iterable[Breach]) -> dict[str, list[Breach]]:
+    out: dict[str, list[Breach]] = {}
+    for b in breaches:
+        out.setdefault(b.uscc, []).append(b)
+    return out
