@@ -1,15 +1,17 @@
-"""Cleaner-production proposals (5.3.2): problems → candidate proposals → screening → economics → decision.
+"""Cleaner-production proposals (5.3.2): diagnosed gaps → suggested proposals → the team's review.
 
-* Problems: 行业关键共性问题 (indicators that a large share of enterprises do not reach at Ⅱ级) get
-  industry-level proposals (H-01 …); each enterprise's 突出个性问题 (its diagnosis blockers that are not
-  common problems) get enterprise-level proposals (E-001 …).
-* Candidates come from a catalogue of typical measures (``cpxl/data/proposals/<industry>.json``); its
-  investment, savings and scores are ILLUSTRATIVE values to be replaced by enterprise quotations.
-* Merge by ``proposal_id``: rows the regulator entered (来源 not “cpxl生成”) are never changed; generated
-  rows keep their id across runs (matched by level, enterprise and catalogue measure) and keep the
-  investment, savings, title, category and benefit the regulator edited in them.
-* Screening: 权重总和计分排序 (:func:`cpxl.plan.economics.screen`); 中/高费: :func:`cpxl.plan.economics.evaluate`
-  and :func:`cpxl.plan.economics.assess`; the decision (推荐实施/可行/不可行/待评估) follows from both.
+* A **gap** is (enterprise, indicator, current value, target) — an enterprise target of 审核目标. Every
+  proposal is tied to one or more gaps and its expected effect is computed from them
+  (:mod:`cpxl.plan.effects`), never copied from the catalogue.
+* 行业层面 proposals (H-01 …) address the key common problems: one per catalogue measure, covering every
+  enterprise with accepted data that misses Ⅱ级 on the problem's indicator. 企业层面 proposals (E-001 …)
+  address an enterprise's own gaps that no industry proposal covers: the catalogue measures that cover
+  most of its gaps are chosen first, so an enterprise gets a handful, not one per indicator.
+* Enterprises without accepted data get none (:mod:`cpxl.plan.requests` asks them for their data).
+* The catalogue only suggests titles and categories. Investment, savings and screening scores are entered
+  by the audit team; states follow :mod:`cpxl.plan.review`.
+* Merge by ``proposal_id``: rows the team entered are never changed; generated rows keep their id across
+  runs and keep every field the team filled in (investment, savings, basis, state, who, when, notes).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import json
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -26,149 +28,63 @@ from cpxl.core.paths import DATA
 from cpxl.domain.indicators import Indicator
 
 from . import economics as econ
-from .targets import BELOW_III, GENERATED, Values, current, level_of
+from .effects import Effect, add_up, fmt
+from .review import CONFIRMED, REJECTED, SCORED, SUGGESTED, effective_state, score_counts
+from .targets import GENERATED
 
 CATALOGUE_DIR = DATA / "proposals"
 INDUSTRY = "行业层面"
 ENTERPRISE = "企业层面"
-CATALOGUE_BASIS = "目录示意值（待报价替换）"
 RECOMMEND, FEASIBLE, INFEASIBLE, PENDING = "推荐实施", "可行", "不可行", "待评估"
-EDITABLE = ("title", "category", "investment", "annual_savings", "env_benefit", "basis")
+PRIORITY, NORMAL = "达标整改", "一般"
+ILLUSTRATIVE = "目录示意值（待报价替换）"
+COST_FIELDS = ("investment", "annual_savings", "basis", "cost_class", "remarks")
+#: Fields the team fills in a generated row; a new run keeps them.
+TEAM_FIELDS = ("title", "category", "investment", "annual_savings", "basis", "cost_class", "state", "reviewed_by",
+               "reviewed_on", "review_note", "remarks")
 
 
-# --------------------------------------------------------------------------- problems
+# --------------------------------------------------------------------------- gaps
 
 
 @dataclass(frozen=True)
-class Problem:
-    """A problem a proposal must be tied to: an indicator, for the industry (共性) or one enterprise (个性)."""
+class Gap:
+    """A diagnosed gap: an enterprise's indicator, its current value and its target."""
+
+    uscc: str
+    indicator_id: str
+    indicator: str
+    unit: str
+    baseline: float
+    target: float
+    reason: str  # 超标排放 | 限定性指标 | 制约升级 | 行业共性问题
+    effect: Effect
+
+    @property
+    def breach(self) -> bool:
+        return self.reason == "超标排放"
+
+    def text(self, name: str = "") -> str:
+        who = f"{name}：" if name else ""
+        return f"{who}{self.effect.change}（{self.reason}）"
+
+
+@dataclass(frozen=True)
+class CommonProblem:
+    """A key common problem: an indicator and the enterprises (with accepted data) that miss Ⅱ级 on it."""
 
     indicator_id: str
     indicator: str
-    kind: str  # "共性" | "个性"
-    text: str
-    uscc: str = ""
-    affected: tuple[str, ...] = ()
-    share: float | None = None
+    gaps: tuple[Gap, ...]
+    n_assessed: int
+
+    @property
+    def affected(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(g.uscc for g in self.gaps))
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-def _stat_values(values: Values, iid: str, year: int) -> dict[str, float]:
-    out = {}
-    for uscc, by_ind in values.items():
-        by_year = by_ind.get(iid)
-        if by_year and year in by_year:
-            out[uscc] = by_year[year]
-    return out
-
-
-def below_level2(ind: Indicator, values: Values, year: int) -> tuple[list[str], int]:
-    """Enterprises whose statistical-year value does not reach Ⅱ级, and how many have a value."""
-    vals = _stat_values(values, ind.id, year)
-    return sorted(u for u, v in vals.items() if level_of(ind, v) > 2), len(vals)
-
-
-def common_problems(
-    indicators: Mapping[str, Indicator],
-    values: Values,
-    year: int,
-    share_threshold: float,
-    provided: Sequence[tuple[str, float | None]] | None = None,
-) -> list[Problem]:
-    """行业共性问题: from the diagnosis (``provided`` = [(indicator id, share or None)]) or, without it,
-    every indicator that ``share_threshold`` (a fraction) or more of the enterprises miss at Ⅱ级."""
-    out = []
-    items: Iterable[tuple[str, float | None]]
-    if provided is not None:
-        items = provided
-    else:
-        items = [(iid, None) for iid in indicators]
-    for iid, share in items:
-        ind = indicators.get(iid)
-        if ind is None:
-            continue
-        affected, n = below_level2(ind, values, year)
-        if share is None:
-            if n == 0 or ind.direction == "unknown":
-                continue
-            share = len(affected) / n
-            if share < share_threshold - 1e-12 or not affected:
-                continue
-        elif share > 1:
-            share = share / 100
-        text = f"行业共性问题：「{ind.name}」" + (
-            f"{len(affected)}/{n} 家企业（{share:.0%}）未达到Ⅱ级" if n else f"{share:.0%} 的企业未达到Ⅱ级")
-        out.append(Problem(iid, ind.name, "共性", text, "", tuple(affected), share))
-    return out
-
-
-def indicators_in_text(text: str, indicators: Mapping[str, Indicator]) -> list[str]:
-    """Indicator ids named in a diagnosis text: by 「名称」, by id, or by the bare name (longest first)."""
-    if not text:
-        return []
-    found: dict[str, int] = {}
-    for iid, ind in indicators.items():
-        for needle in (f"「{ind.name}」", f"“{ind.name}”"):
-            pos = text.find(needle)
-            if pos >= 0:
-                found.setdefault(iid, pos)
-        m = re.search(rf"(?<![A-Za-z0-9_]){re.escape(iid)}(?![A-Za-z0-9_])", text)
-        if m:
-            found.setdefault(iid, m.start())
-    if not found:
-        rest = text
-        for iid, ind in sorted(indicators.items(), key=lambda kv: -len(kv[1].name)):
-            pos = rest.find(ind.name)
-            if ind.name and pos >= 0:
-                found.setdefault(iid, pos)
-                rest = rest.replace(ind.name, "\0" * len(ind.name))
-    return sorted(found, key=lambda k: found[k])
-
-
-def individual_problems(
-    indicators: Mapping[str, Indicator],
-    values: Values,
-    year: int,
-    diagnosis: Sequence[Mapping[str, Any]],
-    common_ids: Iterable[str],
-    names: Mapping[str, str],
-) -> dict[str, list[Problem]]:
-    """突出个性问题 per enterprise: the indicators its diagnosis names as blockers or failed limiting
-    indicators (without a diagnosis row: the indicators it does not reach at Ⅱ级), minus the common ones."""
-    common = set(common_ids)
-    diag = {r.get("uscc"): r for r in diagnosis if r.get("uscc")}
-    out: dict[str, list[Problem]] = {}
-    for uscc in sorted(set(values) | set(diag)):
-        row = diag.get(uscc)
-        if row is not None:
-            ids = indicators_in_text(str(row.get("limiting_failures") or ""), indicators)
-            ids += indicators_in_text(str(row.get("blockers") or ""), indicators)
-            source = "诊断结果"
-        else:
-            ids = []
-            for iid, ind in indicators.items():
-                cur = current(values.get(uscc, {}).get(iid), year)
-                if cur is not None and level_of(ind, cur[0]) > 2:
-                    ids.append(iid)
-            source = "指标值未达到Ⅱ级"
-        probs = []
-        for iid in dict.fromkeys(ids):
-            if iid in common:
-                continue
-            ind = indicators[iid]
-            cur = current(values.get(uscc, {}).get(iid), year)
-            now = ""
-            if cur is not None:
-                lv = level_of(ind, cur[0])
-                shown = "" if ind.qualitative else f"现状 {cur[0]:g}{ind.unit}，"
-                now = f"（{shown}{'未达到Ⅲ级' if lv == BELOW_III else '达到' + 'ⅠⅡⅢ'[lv - 1] + '级'}）"
-            probs.append(Problem(iid, ind.name, "个性", f"企业个性问题：「{ind.name}」{now}，来源：{source}", uscc,
-                                 (uscc,)))
-        if probs:
-            out[uscc] = probs
-    return out
+        return {"indicator_id": self.indicator_id, "indicator": self.indicator, "affected": list(self.affected),
+                "n_assessed": self.n_assessed}
 
 
 # --------------------------------------------------------------------------- catalogue
@@ -180,19 +96,10 @@ class Measure:
     title: str
     category: str
     indicators: tuple[str, ...]
-    problem: str
-    investment: tuple[float, float]
-    annual_savings: tuple[float, float]
-    env_benefit: str
-    scores: Mapping[str, float]
-
-    @property
-    def typical_investment(self) -> float:
-        return (self.investment[0] + self.investment[1]) / 2
-
-    @property
-    def typical_savings(self) -> float:
-        return (self.annual_savings[0] + self.annual_savings[1]) / 2
+    problem: str = ""
+    effect: str = ""  # what the catalogue says about the effect (with its source), for the team
+    source: str = ""
+    investment: tuple[float, float] | None = None  # an illustrative range, if the catalogue gives one
 
 
 @dataclass(frozen=True)
@@ -200,7 +107,6 @@ class Catalogue:
     path: Path
     meta: Mapping[str, Any]
     measures: tuple[Measure, ...]
-    potential: Mapping[str, Mapping[str, Any]]
 
     def for_indicator(self, iid: str) -> list[Measure]:
         return [m for m in self.measures if iid in m.indicators]
@@ -210,21 +116,19 @@ class Catalogue:
 
 
 def load_catalogue(path: Path) -> Catalogue:
-    """A catalogue file (``cpxl/data/proposals/*.json``)."""
+    """A catalogue file: ``{"_meta": …, "measures": [{id, title, category, indicators, problem, …}]}``."""
     doc = json.loads(Path(path).read_text(encoding="utf-8"))
-    measures = tuple(
-        Measure(m["id"], m["title"], m["category"], tuple(m["indicators"]), m.get("problem", ""),
-                (float(m["investment"][0]), float(m["investment"][1])),
-                (float(m["annual_savings"][0]), float(m["annual_savings"][1])),
-                m.get("env_benefit", ""), dict(m.get("scores", {})))
-        for m in doc["measures"]
-    )
-    potential = {k: v for k, v in doc.get("potential", {}).items() if not k.startswith("_")}
-    return Catalogue(Path(path), doc.get("_meta", {}), measures, potential)
+    measures = []
+    for m in doc["measures"]:
+        inv = m.get("investment")
+        rng = (float(inv[0]), float(inv[1])) if isinstance(inv, list) and len(inv) == 2 else None
+        measures.append(Measure(m["id"], m["title"], m["category"], tuple(m.get("indicators", ())), m.get("problem", ""),
+                                m.get("effect") or m.get("env_benefit") or "", m.get("effect_source") or "", rng))
+    return Catalogue(Path(path), doc.get("_meta", {}), tuple(measures))
 
 
 def find_catalogue(indicator_ids: Iterable[str], industry: str = "") -> Catalogue | None:
-    """The shipped catalogue that addresses most of the audit's indicators (ties: industry name match)."""
+    """The proposal catalogue of this audit: the shipped one that addresses most of its indicators."""
     ids = set(indicator_ids)
     best: tuple[int, int, Catalogue] | None = None
     for p in sorted(CATALOGUE_DIR.glob("*.json")):
@@ -236,19 +140,37 @@ def find_catalogue(indicator_ids: Iterable[str], industry: str = "") -> Catalogu
     return best[2] if best else None
 
 
+def _cover(gaps: Sequence[Gap], catalogue: Catalogue) -> tuple[list[tuple[Measure, list[Gap]]], list[Gap]]:
+    """Greedy cover: the measure that addresses most of the (still uncovered) gaps first; gaps no measure
+    addresses are returned apart. Ties: the catalogue's order."""
+    left = list(gaps)
+    chosen: list[tuple[Measure, list[Gap]]] = []
+    while left:
+        best: tuple[int, int, Measure] | None = None
+        for k, m in enumerate(catalogue.measures):
+            n = sum(g.indicator_id in m.indicators for g in left)
+            if n and (best is None or (n, -k) > (best[0], -best[1])):
+                best = (n, k, m)
+        if best is None:
+            break
+        m = best[2]
+        chosen.append((m, [g for g in left if g.indicator_id in m.indicators]))
+        left = [g for g in left if g.indicator_id not in m.indicators]
+    return chosen, left
+
+
 # --------------------------------------------------------------------------- generation and merge
 
 
 @dataclass
 class Generated:
-    """The register and what the later steps need to know about each proposal."""
-
     rows: list[dict[str, Any]]
     affected: dict[str, tuple[str, ...]]  # proposal id → enterprises that implement it
+    effects: dict[str, list[Effect]]  # proposal id → the effects of its gaps
     generated_ids: list[str]
-    kept_ids: list[str]  # regulator rows
+    kept_ids: list[str]
     dropped_ids: list[str]
-    unmatched: list[Problem] = field(default_factory=list)
+    unmatched: list[Gap] = field(default_factory=list)
 
 
 _ID = re.compile(r"^([HE])-(\d+)$")
@@ -263,118 +185,158 @@ def _next_ids(existing_ids: Iterable[str]) -> dict[str, int]:
     return top
 
 
-def _num(x: float) -> float:
-    return float(f"{x:.6g}")
+def _id_key(pid: Any) -> tuple[str, int, str]:
+    m = _ID.match(str(pid))
+    return (m.group(1), int(m.group(2)), "") if m else ("~", 0, str(pid))
+
+
+def _effect_fields(gaps: Sequence[Gap]) -> dict[str, Any]:
+    totals = add_up(g.effect for g in gaps)
+    if not totals:
+        return {"effect_item": None, "effect_amount": None, "effect_unit": None, "effect_method": None}
+    verb, item, unit, x = totals[0]
+    methods = list(dict.fromkeys(a.method for g in gaps for a in g.effect.amounts if a.item == item))
+    return {"effect_item": f"{verb}{item}", "effect_amount": round(x, 4), "effect_unit": f"{unit}/a",
+            "effect_method": "；".join(methods)[:290] + ("（各企业合计）" if len({g.uscc for g in gaps}) > 1 else "")}
+
+
+def _benefit_text(gaps: Sequence[Gap]) -> str:
+    totals = add_up(g.effect for g in gaps)
+    if totals:
+        text = "预计" + "、".join(f"年{v}{i} {fmt(x)} {u}" for v, i, u, x in totals)
+    else:
+        text = "；".join(dict.fromkeys(g.effect.change for g in gaps))
+    if len({g.uscc for g in gaps}) > 1:
+        text += f"（{len({g.uscc for g in gaps})} 家企业合计）"
+    return text
 
 
 def generate_proposals(
-    common: Sequence[Problem],
-    individual: Mapping[str, Sequence[Problem]],
+    common: Sequence[CommonProblem],
+    gaps: Mapping[str, Sequence[Gap]],
     catalogue: Catalogue | None,
     existing: Sequence[Mapping[str, Any]],
-    threshold: float,
     names: Mapping[str, str],
+    indicators: Mapping[str, Indicator],
 ) -> Generated:
-    """The proposals register (方案汇总) after merging with the rows already in the master."""
+    """The proposals register (方案汇总) after merging with the rows already in the master.
+
+    ``gaps``: uscc → that enterprise's gaps (its targets), only for enterprises with accepted data.
+    """
     kept = [dict(r) for r in existing if r.get("proposal_id") and r.get("origin") != GENERATED]
     old_gen = {(r.get("level"), r.get("uscc") or "", r.get("catalogue_id")): dict(r)
                for r in existing if r.get("proposal_id") and r.get("origin") == GENERATED}
-    used_ids = {str(r["proposal_id"]) for r in existing if r.get("proposal_id")}
-    top = _next_ids(used_ids)
-    wanted: list[tuple[str, str, Measure, list[Problem]]] = []  # level, uscc, measure, problems
-    unmatched: list[Problem] = []
-    also: dict[str, list[Problem]] = {}  # measure → individual problems its industry proposal also covers
+    top = _next_ids(str(r["proposal_id"]) for r in existing if r.get("proposal_id"))
+    wanted: list[tuple[str, str, Measure, list[Gap]]] = []
+    unmatched: list[Gap] = []
+    covered: set[tuple[str, str]] = set()
     if catalogue is not None:
-        by_measure: dict[str, list[Problem]] = {}
-        for p in common:
-            ms = catalogue.for_indicator(p.indicator_id)
-            if not ms:
-                unmatched.append(p)
-            for m in ms:
-                by_measure.setdefault(m.id, []).append(p)
-        for m in catalogue.measures:
-            if m.id in by_measure:
-                wanted.append((INDUSTRY, "", m, by_measure[m.id]))
-        industry_who = {mid: {u for p in probs for u in p.affected} for mid, probs in by_measure.items()}
-        for uscc in sorted(individual, key=lambda u: (names.get(u, ""), u)):
-            per: dict[str, list[Problem]] = {}
-            for p in individual[uscc]:
-                ms = catalogue.for_indicator(p.indicator_id)
-                if not ms:
-                    unmatched.append(p)
-                for m in ms:
-                    if uscc in industry_who.get(m.id, ()):  # the enterprise implements the industry proposal
-                        also.setdefault(m.id, []).append(p)
-                    else:
-                        per.setdefault(m.id, []).append(p)
-            for m in catalogue.measures:
-                if m.id in per:
-                    wanted.append((ENTERPRISE, uscc, m, per[m.id]))
+        common_gaps = [g for p in common for g in p.gaps]
+        chosen, left = _cover(_dedupe_by_indicator(common_gaps), catalogue)
+        for m, gs in chosen:
+            ids = {g.indicator_id for g in gs}
+            all_gs = [g for g in common_gaps if g.indicator_id in ids]
+            wanted.append((INDUSTRY, "", m, all_gs))
+            covered |= {(g.uscc, g.indicator_id) for g in all_gs}
+        unmatched += [g for g in common_gaps if g.indicator_id in {x.indicator_id for x in left}]
+        for uscc in sorted(gaps, key=lambda u: (names.get(u, ""), u)):
+            own = [g for g in gaps[uscc] if (uscc, g.indicator_id) not in covered]
+            chosen_e, left_e = _cover(own, catalogue)
+            wanted += [(ENTERPRISE, uscc, m, gs) for m, gs in chosen_e]
+            unmatched += left_e
     else:
-        unmatched = [*common, *(p for ps in individual.values() for p in ps)]
+        unmatched = [g for gs in gaps.values() for g in gs]
 
     rows: list[dict[str, Any]] = []
     affected: dict[str, tuple[str, ...]] = {}
+    effects: dict[str, list[Effect]] = {}
     for r in kept:
         affected[str(r["proposal_id"])] = (r["uscc"],) if r.get("uscc") else ()
     taken = {(r.get("level"), r.get("uscc") or "", r.get("catalogue_id")): str(r["proposal_id"])
              for r in kept if r.get("catalogue_id")}
     gen_ids: list[str] = []
     seen_keys = set()
-    for level, uscc, m, probs in wanted:
+    for level, uscc, m, gs in wanted:
         key = (level, uscc, m.id)
         seen_keys.add(key)
-        who = tuple(dict.fromkeys(u for p in probs for u in p.affected))
-        if key in taken:  # the regulator took this generated proposal over: leave it alone
+        who = tuple(dict.fromkeys(g.uscc for g in gs))
+        if key in taken:  # the team took this proposal over: leave it alone
             affected[taken[key]] = who or affected[taken[key]]
+            effects[taken[key]] = [g.effect for g in gs]
             continue
         old = old_gen.get(key)
-        if old is not None and old.get("proposal_id") not in {r["proposal_id"] for r in kept}:
+        if old is not None:
             pid = str(old["proposal_id"])
         else:
             prefix = "H" if level == INDUSTRY else "E"
             top[prefix] += 1
             pid = f"{prefix}-{top[prefix]:02d}" if prefix == "H" else f"{prefix}-{top[prefix]:03d}"
-            old = None
+        first = gs[0]
+        ind = indicators.get(first.indicator_id)
+        baseline = first.baseline if level == ENTERPRISE else _median([g.baseline for g in gs
+                                                                      if g.indicator_id == first.indicator_id])
+        problem = ("；".join(g.text() for g in gs) if level == ENTERPRISE else
+                   "；".join(f"行业关键共性问题「{p}」：{n} 家企业未达到Ⅱ级" for p, n in _count_by_indicator(gs)))
         row: dict[str, Any] = {
             "proposal_id": pid, "level": level, "uscc": uscc, "enterprise": names.get(uscc, "") if uscc else "",
-            "title": m.title, "category": m.category,
-            "problem": "；".join(p.text for p in probs),
-            "indicator_ids": ",".join(dict.fromkeys(p.indicator_id for p in probs)),
-            "investment": _num(m.typical_investment), "annual_savings": _num(m.typical_savings),
-            "env_benefit": m.env_benefit, "origin": GENERATED, "catalogue_id": m.id, "basis": CATALOGUE_BASIS,
-            "investment_range": f"{m.investment[0]:g}～{m.investment[1]:g}",
+            "title": m.title, "category": m.category, "problem": problem[:300],
+            "indicator_ids": ",".join(dict.fromkeys(g.indicator_id for g in gs)),
+            "baseline": round(baseline, 6), "target": round(first.target, 6) if level == ENTERPRISE else None,
+            "target_unit": (ind.unit if ind is not None else first.unit) or None, "n_enterprises": len(who),
+            "env_benefit": _benefit_text(gs)[:300], **_effect_fields(gs),
+            "origin": GENERATED, "catalogue_id": m.id, "state": SUGGESTED,
+            "priority": PRIORITY if any(g.breach for g in gs) else NORMAL,
+            "investment_range": f"{m.investment[0]:g}～{m.investment[1]:g}（目录示意）" if m.investment else None,
         }
+        if level == ENTERPRISE and len(gs) > 1:
+            row["remarks"] = f"同时针对 {len(gs)} 项差距"
         if old is not None:
-            for f in EDITABLE:
-                if old.get(f) not in (None, ""):
+            illustrative = old.get("basis") == ILLUSTRATIVE  # an older cpxl copied catalogue figures: not the team's
+            for f in TEAM_FIELDS:
+                if old.get(f) not in (None, "") and not (illustrative and f in COST_FIELDS):
                     row[f] = old[f]
-        row["cost_class"] = _cost_class(row.get("investment"), threshold)
-        remark = [f"典型措施针对：{m.problem}"] if m.problem else []
-        if level == INDUSTRY:
-            remark.append(f"涉及企业 {len(who)} 家；投资与效益为单个企业的示意值")
-            if also.get(m.id):
-                remark.append("亦覆盖企业个性问题：" + "、".join(
-                    f"{names.get(p.uscc, p.uscc)}「{p.indicator}」" for p in also[m.id]))
-        row["remarks"] = "；".join(remark)
         rows.append(row)
         affected[pid] = who
+        effects[pid] = [g.effect for g in gs]
         gen_ids.append(pid)
-    dropped = [str(r["proposal_id"]) for k, r in old_gen.items() if k not in seen_keys]
+    dropped: list[str] = []
+    for k, r in old_gen.items():  # a gap that is no longer there: keep what the team has reviewed
+        if k in seen_keys:
+            continue
+        if str(r.get("state") or SUGGESTED) != SUGGESTED:
+            r["remarks"] = "对应的诊断差距本次未再出现（已保留审核小组的评定）"
+            rows.append(r)
+            affected[str(r["proposal_id"])] = (r["uscc"],) if r.get("uscc") else ()
+        else:
+            dropped.append(str(r["proposal_id"]))
     order = {INDUSTRY: 0, ENTERPRISE: 1}
-    all_rows = sorted([*rows, *kept], key=lambda r: (order.get(r.get("level"), 2), _id_key(r["proposal_id"])))
-    return Generated(all_rows, affected, gen_ids, [str(r["proposal_id"]) for r in kept], dropped, unmatched)
+    all_rows = sorted([*rows, *kept], key=lambda r: (r.get("priority") != PRIORITY, order.get(r.get("level"), 2),
+                                                     _id_key(r["proposal_id"])))
+    return Generated(all_rows, affected, effects, gen_ids, [str(r["proposal_id"]) for r in kept], dropped, unmatched)
 
 
-def _id_key(pid: Any) -> tuple[str, int, str]:
-    m = _ID.match(str(pid))
-    return (m.group(1), int(m.group(2)), "") if m else ("~", 0, str(pid))
+def _dedupe_by_indicator(gaps: Sequence[Gap]) -> list[Gap]:
+    return list({g.indicator_id: g for g in gaps}.values())
 
 
-def _cost_class(investment: Any, threshold: float) -> str:
+def _count_by_indicator(gaps: Sequence[Gap]) -> list[tuple[str, int]]:
+    out: dict[str, set[str]] = {}
+    for g in gaps:
+        out.setdefault(g.indicator, set()).add(g.uscc)
+    return [(k, len(v)) for k, v in out.items()]
+
+
+def _median(xs: Sequence[float]) -> float:
+    s = sorted(xs)
+    n = len(s)
+    return s[n // 2] if n % 2 else (s[n // 2 - 1] + s[n // 2]) / 2
+
+
+def cost_class(investment: Any, threshold: float) -> str | None:
+    """无/低费 or 中/高费 from the investment the team entered; None while it is not known."""
     if isinstance(investment, (int, float)) and not isinstance(investment, bool) and investment >= 0:
         return econ.cost_class(investment, threshold)
-    return econ.HIGH_COST
+    return None
 
 
 # --------------------------------------------------------------------------- screening
@@ -383,42 +345,42 @@ def _cost_class(investment: Any, threshold: float) -> str:
 @dataclass
 class Screening:
     rows: list[dict[str, Any]]  # 方案筛选评分 (long)
-    scores: dict[str, dict[str, float | None]]  # proposal id → criterion → R
+    scores: dict[str, dict[str, float | None]]  # proposal id → criterion → R (team scores only)
     results: dict[str, econ.ScreenResult]  # proposals with every score
     max_total: float
+    ignored: list[str] = field(default_factory=list)  # scores without scorer or date
 
 
-def screen_proposals(
-    proposals: Sequence[Mapping[str, Any]],
-    criteria: Mapping[str, float],
-    existing: Sequence[Mapping[str, Any]],
-    catalogue: Catalogue | None,
-) -> Screening:
-    """Scores per proposal and criterion (kept from the sheet, else the catalogue's illustrative score),
-    and the weighted-sum ranking of the proposals that have every score."""
+def _num(x: float) -> float:
+    return float(f"{x:.6g}")
+
+
+def screen_proposals(proposals: Sequence[Mapping[str, Any]], criteria: Mapping[str, float],
+                     existing: Sequence[Mapping[str, Any]]) -> Screening:
+    """The team's scores per proposal and criterion (cpxl never fills a score), and the weighted-sum
+    ranking of the proposals the team has scored on every criterion."""
     lo, hi = econ.economics_table()["screening"]["score_range"]
     old = {(r.get("proposal_id"), r.get("criterion")): r for r in existing}
     rows: list[dict[str, Any]] = []
     scores: dict[str, dict[str, float | None]] = {}
+    ignored: list[str] = []
     for p in proposals:
         pid = str(p["proposal_id"])
-        m = catalogue.measure(p.get("catalogue_id")) if (catalogue and p.get("origin") == GENERATED) else None
         scores[pid] = {}
         for crit, w in criteria.items():
             prev = old.get((pid, crit), {})
             score = prev.get("score")
-            remark = prev.get("remarks") or ""
-            if not isinstance(score, (int, float)) or not lo <= score <= hi:
-                score = None
-                if m is not None and crit in m.scores:
-                    score = float(m.scores[crit])
-                    remark = remark or "目录示意分，待审核小组评定"
-            scores[pid][crit] = score
-            rows.append({"proposal_id": pid, "title": p.get("title"), "criterion": crit, "weight": w, "score": score,
-                         "weighted": None if score is None else _num(w * score), "remarks": remark})
-    complete = [econ.Option(pid, s) for pid, s in scores.items() if all(v is not None for v in s.values())]
+            ok = score_counts(prev) and lo <= score <= hi
+            if isinstance(score, (int, float)) and not ok:
+                ignored.append(f"{pid}「{crit}」")
+            scores[pid][crit] = float(score) if ok else None
+            rows.append({"proposal_id": pid, "title": p.get("title"), "criterion": crit, "weight": w,
+                         "score": score if isinstance(score, (int, float)) else None,
+                         "weighted": _num(w * score) if ok else None, "remarks": prev.get("remarks"),
+                         "scored_by": prev.get("scored_by"), "scored_on": prev.get("scored_on")})
+    complete = [econ.Option(pid, s) for pid, s in scores.items() if s and all(v is not None for v in s.values())]
     results = {r.name: r for r in econ.screen(complete, criteria)} if complete else {}
-    return Screening(rows, scores, results, float(hi) * sum(criteria.values()))
+    return Screening(rows, scores, results, float(hi) * sum(criteria.values()), ignored)
 
 
 # --------------------------------------------------------------------------- economics
@@ -442,13 +404,17 @@ class EconomicResult:
     message: str = ""
 
 
+def _pct(x: float | None) -> float | None:
+    return None if x is None else round(100 * x, 6)
+
+
 def evaluate_proposals(
     proposals: Sequence[Mapping[str, Any]],
     existing: Sequence[Mapping[str, Any]],
-    cost_classes: Mapping[str, str],
+    cost_classes: Mapping[str, str | None],
     settings: EconomicSettings,
 ) -> tuple[list[dict[str, Any]], dict[str, EconomicResult]]:
-    """经济评估 of every 中/高费 proposal; the subsidy the regulator entered is kept."""
+    """经济评估 of every 中/高费 proposal whose investment the team entered; the subsidy entered is kept."""
     subsidy = {r.get("proposal_id"): r.get("subsidy") for r in existing}
     rows: list[dict[str, Any]] = []
     results: dict[str, EconomicResult] = {}
@@ -463,7 +429,7 @@ def evaluate_proposals(
                                "annual_savings": sav, "lifetime": settings.lifetime,
                                "tax_rate": _pct(settings.tax_rate), "discount_rate": _pct(settings.discount_rate)}
         if not isinstance(inv, (int, float)) or inv <= 0 or not isinstance(sav, (int, float)):
-            msg = "缺少投资或年经济效益，无法评估；请在“方案汇总”中填写"
+            msg = "缺少年经济效益，无法评估；请在“方案汇总”中填写"
             row.update(accepted="无法评估", checks=msg)
             results[pid] = EconomicResult(None, None, None, msg)
             rows.append(row)
@@ -494,10 +460,6 @@ def evaluate_proposals(
     return rows, results
 
 
-def _pct(x: float | None) -> float | None:
-    return None if x is None else round(100 * x, 6)
-
-
 # --------------------------------------------------------------------------- decision
 
 
@@ -505,22 +467,26 @@ def decide(
     proposals: Sequence[Mapping[str, Any]],
     screening: Screening,
     economics: Mapping[str, EconomicResult],
-    cost_classes: Mapping[str, str],
+    cost_classes: Mapping[str, str | None],
     pass_ratio: float,
-) -> tuple[list[dict[str, Any]], dict[str, str]]:
-    """筛选结论 for every proposal, ranked by the weighted total (unranked ones last)."""
+) -> tuple[list[dict[str, Any]], dict[str, str], list[str]]:
+    """The computed 筛选结论 of every proposal (ranked by the weighted total), and warnings where the team's
+    state contradicts it. A 达标整改 proposal is not optional: it is never 不可行 on its score alone."""
     pass_mark = pass_ratio * screening.max_total
     rows: list[dict[str, Any]] = []
     decisions: dict[str, str] = {}
+    warnings: list[str] = []
     for p in proposals:
         pid = str(p["proposal_id"])
         res = screening.results.get(pid)
-        cc = cost_classes.get(pid, econ.HIGH_COST)
+        cc = cost_classes.get(pid)
         ec = economics.get(pid)
         if res is None:
             missing = [c for c, v in screening.scores.get(pid, {}).items() if v is None]
-            decision, reason = PENDING, f"缺少评判指标“{'、'.join(missing)}”的得分，请在“方案筛选评分”中填写"
-        elif res.total < pass_mark - 1e-9:
+            decision, reason = PENDING, f"待审核小组评分（缺少“{'、'.join(missing)}”的得分）"
+        elif cc is None:
+            decision, reason = PENDING, "待填写投资（企业报价或审核组估算）后确定费用类别"
+        elif res.total < pass_mark - 1e-9 and p.get("priority") != PRIORITY:
             decision = INFEASIBLE
             reason = f"总分 {res.total:g} 低于筛选通过线 {pass_mark:g}（满分 {screening.max_total:g} 的 {pass_ratio:.0%}）"
         elif cc == econ.LOW_COST:
@@ -530,15 +496,20 @@ def decide(
             reason = "中/高费方案通过筛选，但" + (ec.message if ec else "未进行经济评估")
         elif ec.assessment is not None and ec.assessment.accepted:
             decision, reason = RECOMMEND, "中/高费方案，通过筛选，经济评估全部判据通过"
-        elif ec.evaluation.npv >= 0:
+        elif ec.evaluation.npv >= 0 or p.get("priority") == PRIORITY:
             failed = "；".join(c.message for c in ec.assessment.checks if not c.passed) if ec.assessment else ""
-            decision, reason = FEASIBLE, f"通过筛选，净现值不小于0，但未满足：{failed}"
+            decision = FEASIBLE
+            reason = ("达标整改方案，须实施；" if p.get("priority") == PRIORITY else "通过筛选，净现值不小于0，") + \
+                f"经济判据未满足：{failed}"
         else:
             decision, reason = INFEASIBLE, f"经济上不可行：净现值 {ec.evaluation.npv:.2f} 万元 < 0"
-        entered = p.get("decision") if p.get("origin") != GENERATED else None
-        if entered:
-            reason = f"审核组在“方案汇总”中确定为“{entered}”（计算结论：{decision}，{reason}）"
-            decision = str(entered)
+        if p.get("priority") == PRIORITY and res is not None and res.total < pass_mark - 1e-9:
+            reason += "（达标整改方案不因得分低于通过线而放弃）"
+        state, _ = effective_state(p, res is not None)
+        if state == CONFIRMED and decision == INFEASIBLE:
+            warnings.append(f"方案 {pid} 已被审核小组确认，但计算结论为“不可行”（{reason}）：请在“审核小组意见”中说明理由。")
+        if state == REJECTED and p.get("priority") == PRIORITY:
+            warnings.append(f"方案 {pid} 针对超标排放，被否决后须另有整改措施：请在“审核小组意见”中写明。")
         decisions[pid] = decision
         ev = ec.evaluation if ec else None
         rows.append({
@@ -549,7 +520,12 @@ def decide(
             "payback_years": None if ev is None or math.isinf(ev.payback_years) else round(ev.payback_years, 2),
             "npv": None if ev is None else round(ev.npv, 2),
             "irr": None if ev is None or ev.irr is None else round(100 * ev.irr, 2),
-            "decision": decision, "reason": reason,
+            "decision": decision, "reason": reason, "state": state,
         })
     rows.sort(key=lambda r: (r["rank"] is None, r["rank"] or 0))
-    return rows, decisions
+    return rows, decisions, warnings
+
+
+__all__ = ["CONFIRMED", "REJECTED", "SCORED", "SUGGESTED", "Catalogue", "CommonProblem", "EconomicResult",
+           "EconomicSettings", "Gap", "Generated", "Measure", "Screening", "cost_class", "decide",
+           "evaluate_proposals", "find_catalogue", "generate_proposals", "load_catalogue", "screen_proposals"]
