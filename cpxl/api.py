@@ -28,11 +28,12 @@ __all__ = ["init_audit", "make_templates", "check", "ingest", "diagnose", "plan"
            "DiagnosisResult", "CheckResult", "IngestResult", "IngestSettings", "PlanResult"]
 
 
-def report(root: Path, pdf: bool = False) -> Any:
-    """The Word report of Appendix C (and its PDF), see :func:`cpxl.report.render_report`."""
+def report(root: Path, pdf: bool = False, draft: bool = False) -> Any:
+    """The Word report of Appendix C (and its PDF), see :func:`cpxl.report.render_report`; ``draft``: write a
+    draft although the audit team has not confirmed everything (else :class:`cpxl.report.ReportPending`)."""
     from cpxl.report import render_report
 
-    return render_report(Path(root), pdf=pdf)
+    return render_report(Path(root), pdf=pdf, draft=draft)
 
 
 def run_demo(root: Path, n: int | None = None, year: int = 2025, mistakes: bool = True,

@@ -40,6 +40,10 @@ def plan_command(folder: Path, as_json: bool = False, today: str | dt.date | Non
         sys.stdout.write(json.dumps({"ok": True, **res.to_dict()}, ensure_ascii=False, indent=2, default=str) + "\n")
         raise typer.Exit(0)
     c = res.counts
+    if res.breaches:
+        console.print(f"[bold red]达标核查：[/]发现超标排放或排污许可执行问题 {res.breaches} 项，须优先整改（见“达标核查”工作表）。")
+    if res.data_requests:
+        console.print(f"数据补报：{res.data_requests} 家企业的数据尚不能支撑目标和方案，已列入“数据补报”并生成通知。")
     console.print(f"审核重点来源：{res.focus_source}；重点指标 {len(res.focus)} 项，共性问题 {len(res.common_problems)} 项。")
     console.print(f"审核目标 {c['targets']} 条（cpxl 生成 {c['targets_generated']}，审核组填写 {c['targets_kept']}；"
                   f"严于全部企业现状 {c['targets_beyond_best']} 条）。")
@@ -51,9 +55,14 @@ def plan_command(folder: Path, as_json: bool = False, today: str | dt.date | Non
             t.add_row(p["item"], f"{p['total']:.4g}", p["unit"], str(p["enterprises"]))
         console.print(t)
     console.print(f"清洁生产方案 {c['proposals']} 项（行业层面 {c['industry_proposals']}，企业层面 {c['enterprise_proposals']}；"
-                  f"无/低费 {c['low_cost']}，中/高费 {c['mid_high_cost']}；经济评估 {c['economics']} 项）。")
-    console.print("筛选结论：" + "，".join(f"{k} {v} 项" for k, v in res.decisions.items()))
-    console.print(f"跟踪 {c['tracking']} 项，逾期 {res.overdue} 项（跟踪日期 {res.today.isoformat()}）。")
+                  f"无/低费 {c['low_cost']}，中/高费 {c['mid_high_cost']}，待填写投资 {c['cost_unknown']}；"
+                  f"经济评估 {c['economics']} 项）。")
+    console.print("筛选结论（按审核小组评分计算）：" + "，".join(f"{k} {v} 项" for k, v in res.decisions.items()))
+    console.print("审核状态：" + "，".join(f"{k} {v} 项" for k, v in res.states.items()))
+    console.print(f"跟踪 {c['tracked_proposals']} 项方案（{c['tracking']} 项企业实施任务），逾期 {res.overdue} 项"
+                  f"（跟踪日期 {res.today.isoformat()}）。")
+    for p in res.pending:
+        console.print(f"[cyan]待审核小组确认：[/]{p['text']}")
     for w in res.warnings:
         console.print(f"[yellow]提示：[/]{w}")
     if res.follow_up_file:

@@ -1,8 +1,13 @@
 """The Word report of Appendix C (行业清洁生产整体审核报告) in one call: ``render_report(root)``.
 
 master workbook ──read_master_data──► context (one function per section, :mod:`.context`)
-──charts (:mod:`.charts`)──► docxtpl (``templates/report.docx``, :mod:`.render`)
+──charts (:mod:`.charts`)──► docxtpl (``templates/report.docx``, :mod:`.render`, :mod:`.numbering`)
 ──LibreOffice (TOC, fields, page numbers; optional PDF, :mod:`.refresh`)──► 成果/行业整体清洁生产审核报告.docx
+
+Nothing unconfirmed is reported as a conclusion: while targets, proposals, scores or parameters wait for the
+audit team (:func:`cpxl.plan.review.pending`), :func:`render_report` raises :class:`ReportPending` listing them,
+unless ``draft=True`` (the draft marks its cover and lists them in a section of their own). Every report is
+checked against the conditions of a provincial review that fails an audit (:mod:`.checks`); each is a warning.
 """
 
 from __future__ import annotations
@@ -23,14 +28,26 @@ from cpxl.core.lock import locked
 from cpxl.core.office import OfficeError, soffice
 from cpxl.core.paths import TEMPLATES
 
+from .checks import review_checks
 from .context import build_context
 from .refresh import refresh
 from .render import render_docx, toc_entries
 
 REPORT_NAME = "行业整体清洁生产审核报告.docx"
+DRAFT_NAME = "行业整体清洁生产审核报告（草稿）.docx"
 TEMPLATE = TEMPLATES / "report.docx"
 
-__all__ = ["REPORT_NAME", "TEMPLATE", "ReportResult", "render_report"]
+__all__ = ["DRAFT_NAME", "REPORT_NAME", "TEMPLATE", "ReportPending", "ReportResult", "render_report"]
+
+
+class ReportPending(ValueError):
+    """The master still holds content the audit team has not confirmed; the message lists it (Chinese)."""
+
+    def __init__(self, items: list[Any]) -> None:
+        from cpxl.plan.review import pending_text
+
+        self.items = items
+        super().__init__(pending_text(items))
 
 
 @dataclass
@@ -47,30 +64,39 @@ class ReportResult:
     refreshed: bool  # TOC, fields and page numbers updated by LibreOffice
     warnings: list[str] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
+    draft: bool = False
+    pending: list[dict[str, Any]] = field(default_factory=list)
+    review: list[str] = field(default_factory=list)  # the provincial-review checks that warn
+    built: Any = field(default=None, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {"docx": str(self.docx), "pdf": str(self.pdf) if self.pdf else None, "sections": self.sections,
                 "empty_sections": self.empty_sections, "tables": self.tables, "figures": self.figures,
                 "toc_entries": self.toc_entries, "refreshed": self.refreshed, "warnings": self.warnings,
-                "seconds": {k: round(v, 2) for k, v in self.seconds.items()}}
+                "seconds": {k: round(v, 2) for k, v in self.seconds.items()}, "draft": self.draft,
+                "pending": self.pending, "review": self.review}
 
 
 @locked("report")
 @with_audit_pack
 def render_report(root: Path, pdf: bool = False, out: Path | None = None, *, template: Path | None = None,
-                  today: dt.date | None = None, refresh_fields: bool = True) -> ReportResult:
+                  today: dt.date | None = None, refresh_fields: bool = True, draft: bool = False) -> ReportResult:
     """Write the report of the audit folder ``root`` to ``成果/行业整体清洁生产审核报告.docx`` (or ``out``).
 
     ``pdf``: also write the PDF next to it (needs LibreOffice). ``out``: a .docx path or a folder.
     ``template``: a restyled copy of ``templates/report.docx``. Without LibreOffice the .docx is still
     written, with a provisional table of contents (no page numbers) that Word updates on opening;
-    ``refresh_fields=False`` skips LibreOffice on purpose (fast drafts).
+    ``refresh_fields=False`` skips LibreOffice on purpose (fast drafts). ``draft``: write a draft although the
+    team has not confirmed everything (``成果/行业整体清洁生产审核报告（草稿）.docx``); without it a master with
+    pending items raises :class:`ReportPending` and nothing is written.
     """
+    from cpxl.plan.review import pending
     folder = AuditFolder(Path(root))
     master = folder.require_master()
-    target = Path(out) if out is not None else folder.outputs / REPORT_NAME
+    name = DRAFT_NAME if draft else REPORT_NAME
+    target = Path(out) if out is not None else folder.outputs / name
     if target.suffix.lower() != ".docx":
-        target = target / REPORT_NAME
+        target = target / name
     pdf_target = target.with_suffix(".pdf") if pdf else None
     tpl = Path(template) if template is not None else TEMPLATE
     if not tpl.exists():
@@ -79,14 +105,24 @@ def render_report(root: Path, pdf: bool = False, out: Path | None = None, *, tem
     warnings: list[str] = []
     t0 = time.perf_counter()
     data = read_master_data(master)
-    built = build_context(data, today=today)
+    waiting = pending(data)
+    if waiting and not draft:
+        raise ReportPending(waiting)
+    day = today or dt.date.today()
+    built = build_context(data, today=day, draft=draft and bool(waiting))
+    review = review_checks(data, built)
     secs["context"] = time.perf_counter() - t0
+    meta = {"title": built.facts.get("title") or "行业整体清洁生产审核报告",
+            "author": str((data.get("audit_task") or [{}])[0].get("technical_unit") or "cpxl"),
+            "now": dt.datetime.combine(day, dt.datetime.now().time()).replace(microsecond=0)}
     with tempfile.TemporaryDirectory(prefix="cpxl-report-") as tmp:
         work = Path(tmp)
         t1 = time.perf_counter()
         rendered = work / "report.docx"
-        stats = render_docx(built, tpl, rendered, work)
+        stats = render_docx(built, tpl, rendered, work, meta)
         warnings.extend(stats["warnings"])
+        if stats["missing_refs"]:
+            warnings.append("正文引用了未出现的表或图：" + "、".join(dict.fromkeys(stats["missing_refs"])))
         secs["render"] = time.perf_counter() - t1
         final_docx, final_pdf, refreshed = rendered, None, False
         office = None
@@ -119,4 +155,5 @@ def render_report(root: Path, pdf: bool = False, out: Path | None = None, *, tem
     return ReportResult(
         docx=target, pdf=pdf_target if final_pdf is not None else None, sections=dict(built.counts),
         empty_sections=list(built.empty), tables=stats["tables"], figures=stats["figures"],
-        toc_entries=len(entries), refreshed=refreshed, warnings=warnings, seconds=secs)
+        toc_entries=len(entries), refreshed=refreshed, warnings=warnings + review, seconds=secs,
+        draft=draft, pending=[p.to_dict() for p in waiting], review=review, built=built)

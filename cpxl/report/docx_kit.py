@@ -66,7 +66,7 @@ def _doc_defaults(doc) -> None:
     rpr = doc.styles.element.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr"))
     _set_fonts(rpr, LATIN, BODY_EA)
     lang = rpr.find(qn("w:lang"))
-    lang.set(qn("w:val"), "en-US")
+    lang.set(qn("w:val"), "zh-CN")
     lang.set(qn("w:eastAsia"), "zh-CN")
     ppr = doc.styles.element.find(qn("w:docDefaults")).find(qn("w:pPrDefault")).find(qn("w:pPr"))
     spacing = ppr.find(qn("w:spacing"))
@@ -212,6 +212,20 @@ def _repeat_header(row) -> None:
     trpr.append(cant)
 
 
+def _no_split(row) -> None:
+    """A data row never breaks across pages (docxtpl copies the row's properties to every row it renders)."""
+    trpr = row._tr.get_or_add_trPr()
+    if trpr.find(qn("w:cantSplit")) is None:
+        trpr.append(OxmlElement("w:cantSplit"))
+
+
+def kind_of(key: str) -> str:
+    """表, 图 or 附表 for the context key of a table or figure."""
+    if key.startswith("fig."):
+        return "图"
+    return "附表" if key.startswith("annex.") else "表"
+
+
 def _set_cell(cell, text: str, style: str, align=None) -> None:
     p = cell.paragraphs[0]
     p.style = style
@@ -262,30 +276,32 @@ class Builder:
     def heading(self, text: str, level: int) -> None:
         self.doc.add_paragraph(text, style=f"Heading {level}")
 
-    def caption(self, kind: str, title: str) -> None:
-        par = self.doc.add_paragraph(style="表题" if kind == "表" else "图题")
-        par.add_run(f"{kind} 2-")
-        _field(par, f" SEQ {kind} \\* ARABIC ", f"{{{{ seq('{kind}') }}}}")
-        par.add_run(f" {title}")
+    def caption(self, key: str, title: str) -> None:
+        """“表 2-5 …”, “图 2-1 …” or “附表 3 …”: the number is ``num['key']`` (:mod:`cpxl.report.numbering`
+        numbers the tables and figures that are present, in document order)."""
+        kind = kind_of(key)
+        par = self.doc.add_paragraph(style="图题" if kind == "图" else "表题")
+        par.add_run(f"{kind} {{{{ num['{key}'] }}}} {title}")
 
-    def chunk_caption(self, title: str) -> None:
+    def chunk_caption(self, key: str, title: str) -> None:
         """Inside a ``{%p for chunk … %}`` loop: the caption of the first part, “续表” for the others."""
         self.tag("{%p if loop.first %}")
-        self.caption("表", title)
+        self.caption(key, title)
         self.tag("{%p else %}")
         par = self.doc.add_paragraph(style="表题")
-        par.add_run(f"续表 2-{{{{ seq.last('表') }}}} {title}")
+        par.add_run(f"续{kind_of(key)} {{{{ num['{key}'] }}}} {title}")
         self.tag("{%p endif %}")
 
-    def figure(self, expr: str, title: str) -> None:
+    def figure(self, expr: str, title: str, alt: str | None = None) -> None:
         self.tag(f"{{%p if {expr} %}}")
         self.p(f"{{{{ {expr} }}}}", "图")
-        self.caption("图", title)
+        self.caption(expr, title)
         self.tag("{%p endif %}")
 
     # tables ------------------------------------------------------------------------
     def table(self, rows_expr: str, cols: list[Col], caption: str | None = None, cond: str | None = None,
-              top_rows: list[list[tuple[str, int]]] | None = None, note: str | None = None) -> Table:
+              top_rows: list[list[tuple[str, int]]] | None = None, note: str | None = None,
+              small: bool = False) -> Table:
         """A caption and a table whose body rows repeat with ``{%tr for r in rows_expr %}``.
 
         ``top_rows``: extra rows above the header, each a list of (text, column span).
@@ -295,7 +311,7 @@ class Builder:
         loop = rows_expr
         if caption:  # long tables are split into parts of CHUNK rows, captioned 续表 (see CHUNK)
             self.tag(f"{{%p for chunk in {rows_expr}|batch({CHUNK}) %}}")
-            self.chunk_caption(caption)
+            self.chunk_caption(rows_expr, caption)
             loop = "chunk"
         extra = top_rows or []
         n_head = len(extra) + 1
@@ -314,12 +330,14 @@ class Builder:
                 j += span
             _repeat_header(row)
         head = t.rows[n_head - 1]
+        text_style = "表格小字" if small else "表格文字"
         for cell, c in zip(head.cells, cols, strict=True):
-            _set_cell(cell, c.header, "表头")
+            _set_cell(cell, c.header, "表头小字" if small else "表头")
         _repeat_header(head)
         _set_cell(t.rows[n_head].cells[0], f"{{%tr for r in {loop} %}}", "表格文字")
         for cell, c in zip(t.rows[n_head + 1].cells, cols, strict=True):
-            _set_cell(cell, f"{{{{ r.{c.field} }}}}", "表格文字", _ALIGN[c.align])
+            _set_cell(cell, f"{{{{ r.{c.field} }}}}", text_style, _ALIGN[c.align])
+        _no_split(t.rows[n_head + 1])
         _set_cell(t.rows[n_head + 2].cells[0], "{%tr endfor %}", "表格文字")
         if caption:
             self.tag("{%p endfor %}")
@@ -345,17 +363,19 @@ class Builder:
         _repeat_header(t.rows[0])
         _set_cell(t.rows[1].cells[0], "{%tr for r in chunk %}", "表格文字")
         d = t.rows[2].cells
-        _set_cell(d[0], "{{ r.no }}", "表格文字", _ALIGN["center"])
-        _set_cell(d[1], "{{ r.name }}", "表格文字")
-        _set_cell(d[2], "{%tc for v in r.cells %}", "表格文字")
-        _set_cell(d[3], "{{ v }}", "表格文字", _ALIGN["center"])
-        _set_cell(d[4], "{%tc endfor %}", "表格文字")
+        _set_cell(d[0], "{{ r.no }}", "表格小字", _ALIGN["center"])
+        _set_cell(d[1], "{{ r.name }}", "表格小字")
+        _set_cell(d[2], "{%tc for v in r.cells %}", "表格小字")
+        _set_cell(d[3], "{{ v }}", "表格小字", _ALIGN["center"])
+        _set_cell(d[4], "{%tc endfor %}", "表格小字")
+        _no_split(t.rows[2])
         _set_cell(t.rows[3].cells[0], "{%tr endfor %}", "表格文字")
         self.tables += 1
 
     def save(self, path: Path) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
-        self.doc.core_properties.title = "行业整体清洁生产审核报告（模板）"
+        self.doc.core_properties.title = "行业整体清洁生产审核报告"
+        self.doc.core_properties.language = "zh-CN"
         self.doc.core_properties.author = "cpxl"
         self.doc.core_properties.comments = "由 cpxl/report/build_template.py 生成；可在 Word/WPS 中修改样式。"
         buf = io.BytesIO()
@@ -396,6 +416,8 @@ def _styles(doc) -> None:
         title_ppr.remove(el)
     _style(doc, "封面副标题", style_id="CoverSubtitle", ea=BODY_EA, size=16, align=C, line=1.25, after=6)
     _style(doc, "封面信息", style_id="CoverInfo", ea=BODY_EA, size=16, align=C, line=1.5, after=6)
+    _style(doc, "封面说明", style_id="CoverNote", ea=BODY_EA, size=10.5, align=C, line=1.25, before=18)
+    _style(doc, "封面草稿", style_id="CoverDraft", ea=HEAD_EA, size=16, align=C, line=1.25, before=12)
     _style(doc, "前置标题", style_id="FrontTitle", ea=HEAD_EA, size=18, align=C, before=12, after=18, page_break_before=True)
     # captions: own styles (LibreOffice replaces the fonts of the built-in "Caption" style on export)
     _style(doc, "表题", style_id="TableCaption", ea=HEAD_EA, size=10.5, align=C, before=6, after=3, keep_next=True,
@@ -404,6 +426,8 @@ def _styles(doc) -> None:
     _style(doc, "图", style_id="Figure", ea=BODY_EA, size=10.5, align=C, before=6, keep_next=True, line=None)
     _style(doc, "表格文字", style_id="TableText", ea=TABLE_EA, size=10.5, align=WD_ALIGN_PARAGRAPH.LEFT, line=None)
     _style(doc, "表头", style_id="TableHeader", base="表格文字", ea=HEAD_EA, size=10.5, align=C, line=None)
+    _style(doc, "表格小字", style_id="TableTextSmall", ea=TABLE_EA, size=9, align=WD_ALIGN_PARAGRAPH.LEFT, line=None)
+    _style(doc, "表头小字", style_id="TableHeaderSmall", base="表格小字", ea=HEAD_EA, size=9, align=C, line=None)
     _style(doc, "表注", style_id="TableNote", ea=TABLE_EA, size=9, align=WD_ALIGN_PARAGRAPH.LEFT, before=3, after=6, line=None)
     _style(doc, "签章", style_id="Seal", ea=BODY_EA, size=12, align=WD_ALIGN_PARAGRAPH.RIGHT, line=1.5)
     _style(doc, "目录标题", style_id="TocTitle", ea=HEAD_EA, size=18, align=C, before=12, after=18, page_break_before=True)

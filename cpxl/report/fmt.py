@@ -113,7 +113,7 @@ def quoted(title: Any) -> str:
     t = text(title)
     if not t:
         return ""
-    return t if t.startswith("《") or t.startswith("“") else f"《{t}》"
+    return t if t.startswith("《") else f"《{t}》"
 
 
 def parse_date(value: Any) -> dt.date | None:

@@ -1,8 +1,10 @@
 """Render the docxtpl template with the report context; post-process what docxtpl cannot do.
 
 * every value is escaped (``autoescape=True``); data such as ``A&B<公司>{{x}}`` appears literally;
-* table and figure numbers come from ``seq('表')`` / ``seq('图')`` inside SEQ fields, counted in
-  document order while rendering (LibreOffice recomputes the fields afterwards);
+* table and figure numbers come from :mod:`cpxl.report.numbering` (``num['key']`` in the captions), the same
+  numbers the narrative's cross-references resolve to;
+* every picture has alt text, short tables stay on one page, no table row splits or stands alone;
+* the document's title, subject, author, language (zh-CN) and dates are set;
 * tables whose columns repeat (``{%tc %}``) get a grid that matches their cells (Word and WPS
   size columns from ``w:gridCol``);
 * the TOC field gets provisional entries (headings without page numbers) and ``w:updateFields``,
@@ -13,7 +15,6 @@
 from __future__ import annotations
 
 import re
-from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
@@ -25,23 +26,9 @@ from jinja2 import Environment
 
 from . import charts as charts_mod
 from .context import Built
+from .numbering import number_tables, resolve_refs, template_keys
 
 FIGURE_WIDTH_MM = 150
-
-
-class Seq:
-    """``seq('表')`` → 1, 2, 3… in the order the template is rendered (one counter per kind)."""
-
-    def __init__(self) -> None:
-        self.counts: dict[str, int] = defaultdict(int)
-
-    def __call__(self, kind: str) -> str:
-        self.counts[kind] += 1
-        return str(self.counts[kind])
-
-    def last(self, kind: str) -> str:
-        """The current number (for “续表”)."""
-        return str(self.counts[kind])
 
 
 def _finalize(value: Any) -> Any:
@@ -52,9 +39,10 @@ def jinja_env() -> Environment:
     return Environment(autoescape=True, finalize=_finalize)
 
 
-def render_docx(built: Built, template: Path, out: Path, workdir: Path) -> dict[str, Any]:
-    """Render ``template`` with ``built`` into ``out``; returns counts of tables, figures, TOC entries
-    and warnings."""
+def render_docx(built: Built, template: Path, out: Path, workdir: Path, meta: dict[str, Any] | None = None
+                ) -> dict[str, Any]:
+    """Render ``template`` with ``built`` into ``out``; returns counts of tables and figures, the numbers given
+    to them, unresolved references and warnings. ``meta``: title, author, subject, date of the document."""
     tpl = DocxTemplate(str(template))
     warnings: list[str] = []
     try:
@@ -62,17 +50,65 @@ def render_docx(built: Built, template: Path, out: Path, workdir: Path) -> dict[
     except charts_mod.ChartFontError as exc:  # no chart rather than a chart of tofu boxes
         images = {}
         warnings.append(f"{exc}报告中省略了图表。")
+    numbers = number_tables(template_keys(template), built.context, images)
+    missing: list[str] = []
+    context = resolve_refs(built.context, numbers, missing)
+    built.numbers = numbers
     fig = {k: InlineImage(tpl, str(p), width=Mm(FIGURE_WIDTH_MM)) for k, p in images.items()}
-    seq = Seq()
-    context = {**built.context, "fig": fig, "seq": seq}
-    tpl.render(context, jinja_env=jinja_env(), autoescape=True)
+    tpl.render({**context, "fig": fig, "num": numbers}, jinja_env=jinja_env(), autoescape=True)
     document = tpl.docx
     _fix_grids(document)
+    _alt_texts(document, [built.charts[k].get("alt", "") for k in charts_mod.CHARTS if k in images])
+    _keep_tables(document)
+    _metadata(document, meta or {})
     toc = _provisional_toc(document)
     _update_fields_on_open(document)
     tpl.save(str(out))
-    return {"tables": seq.counts.get("表", 0), "figures": seq.counts.get("图", 0), "toc_provisional": toc,
-            "warnings": warnings}
+    kinds = [k.split(".")[0] for k in numbers]
+    return {"tables": sum(k not in ("fig",) for k in kinds), "figures": kinds.count("fig"), "toc_provisional": toc,
+            "numbers": numbers, "missing_refs": missing, "warnings": warnings}
+
+
+def _alt_texts(document, alts: list[str]) -> None:
+    """Every picture gets a description (``wp:docPr/@descr``) — screen readers and PDF/UA need it."""
+    pics = list(document.element.body.iter(qn("wp:docPr")))
+    for el, alt in zip(pics, alts, strict=False):
+        el.set("descr", alt or "图表")
+        el.set("title", (alt or "图表")[:40])
+    for el in pics[len(alts):]:
+        el.set("descr", el.get("descr") or "图表")
+
+
+def _keep_tables(document) -> None:
+    """No row of a table stands alone on a page: a short table is kept on one page (each row's paragraphs keep
+    with the next), a long one keeps its last two rows together; header rows repeat, rows never split."""
+    for tbl in document.element.body.iter(qn("w:tbl")):
+        rows = tbl.findall(qn("w:tr"))
+        keep = rows[:-1] if len(rows) <= 12 else rows[-2:-1]
+        for tr in keep:
+            for p in tr.iter(qn("w:p")):
+                ppr = p.find(qn("w:pPr"))
+                if ppr is None:
+                    ppr = OxmlElement("w:pPr")
+                    p.insert(0, ppr)
+                if ppr.find(qn("w:keepNext")) is None:
+                    el = OxmlElement("w:keepNext")
+                    ppr.insert(1 if ppr.find(qn("w:pStyle")) is not None else 0, el)
+
+
+def _metadata(document, meta: dict[str, Any]) -> None:
+    cp = document.core_properties
+    cp.title = str(meta.get("title") or "行业整体清洁生产审核报告")
+    cp.subject = str(meta.get("subject") or "行业清洁生产整体审核报告（T/CPPC 附录C）")
+    cp.author = str(meta.get("author") or "cpxl")
+    cp.language = "zh-CN"
+    cp.keywords = "清洁生产审核;行业整体审核"
+    now = meta.get("now")
+    if now is not None:
+        cp.created = now
+        cp.modified = now
+        cp.last_modified_by = cp.author
+    cp.comments = ""
 
 
 def _fix_grids(document) -> None:

@@ -6,10 +6,10 @@ proposals, tracking, indicator values, consolidated enterprise data) may be empt
 then says so plainly instead of showing an empty table.
 
 To add to the report: write a function ``def sXYZ_name(d: Data) -> dict`` that returns the
-section's values (``paragraphs``: sentences built from the figures; tables as lists of row
-dicts), register it in :data:`SECTIONS`, and reference its key in ``templates/report.docx``
-(see ``templates/README.md``). Facts that the conclusions (2.5) reuse go into ``d.facts``;
-data for charts into ``d.charts``.
+section's values (``paragraphs``: sentences built from the figures, every number through
+:meth:`Data.n`; tables as lists of row dicts), register it in :data:`SECTIONS`, and reference its key
+in ``templates/report.docx`` (see ``templates/README.md``). Facts that later sections reuse go into
+``d.facts``; data for charts into ``d.charts``; cross-references are :meth:`Data.ref` tokens.
 
 Every value in the context is plain text (numbers are formatted here); the renderer escapes it.
 """
@@ -18,11 +18,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from .data import Data
+from .annex import annex
+from .data import Data, Stated
 from .front import agreement, cover, staff
+from .pending import pending_section
 from .s21_general import s211_background, s212_principles, s213_basis
 from .s22_preparation import s221_task, s222_team, s223_plan, s224_training
 from .s24_plan import s241_targets, s242_proposals, s243_decisions
@@ -49,23 +51,33 @@ SECTIONS: tuple[tuple[str, Callable[[Data], dict[str, Any]]], ...] = (
     ("s241", s241_targets),
     ("s242", s242_proposals),
     ("s243", s243_decisions),
+    ("pending", pending_section),
     ("s25", s25_conclusions),
+    ("annex", annex),
 )
 
 
 @dataclass
 class Built:
-    """What the renderer needs: the template context, chart data, and per-section record counts."""
+    """What the renderer needs: the template context, chart data, per-section record counts, and the ledger
+    of every number the narrative states (:class:`Stated`) with the labels taken from the data."""
 
     context: dict[str, Any]
     charts: dict[str, Any]
     counts: dict[str, int]
     empty: list[str]
     facts: dict[str, Any]
+    stated: dict[str, Stated] = field(default_factory=dict)
+    labels: set[str] = field(default_factory=set)
+    numbers: dict[str, str] = field(default_factory=dict)  # context key of a table/figure → its number
+    draft: bool = False
 
 
-def build_context(data: Mapping[str, Sequence[Mapping[str, Any]]], today: dt.date | None = None) -> Built:
+def build_context(data: Mapping[str, Sequence[Mapping[str, Any]]], today: dt.date | None = None,
+                  draft: bool = False) -> Built:
     """Run every section function over the master data, in document order."""
-    d = Data(data, today or dt.date.today())
-    ctx = {key: fn(d) for key, fn in SECTIONS}
-    return Built(ctx, d.charts, d.counts, d.empty, d.facts)
+    d = Data(data, today or dt.date.today(), draft=draft)
+    for key, fn in SECTIONS:
+        d.section = key
+        d.context[key] = fn(d)
+    return Built(d.context, d.charts, d.counts, d.empty, d.facts, d.stated, d.labels, draft=draft)

@@ -1,5 +1,13 @@
-"""The master data as the report's sections see it: look-ups, the statistical year, and the facts that
-earlier sections pass to later ones."""
+"""The master data as the report's sections see it: look-ups, the statistical year, the facts that earlier
+sections pass to later ones, and the ledger of every number the narrative states.
+
+One place computes each figure: a section states a number only through :meth:`Data.n`, which formats it,
+files it under a key with what it summarises (a column of one of the report's tables, or a recomputation
+from the master), and returns the text. Tables render the same rows the figure was computed from;
+:mod:`cpxl.report.consistency` parses every number of the rendered narrative and checks each one against
+its entry here, and each entry against its table or the master. Cross-references (“见表2-5”) are written
+as :meth:`Data.ref` tokens and numbered once the tables present are known (:mod:`cpxl.report.numbering`).
+"""
 
 from __future__ import annotations
 
@@ -10,7 +18,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..fmt import (
+    fint,
+    fnum,
     number,
+    pct,
     text,
 )
 
@@ -38,36 +49,31 @@ DIMENSIONS = (
 )
 DEFAULT_COMMON_SHARE = 30.0  # % of enterprises below level II that makes a problem "common" (as cpxl diagnose)
 
-#: The documents of clause 2 of the guideline, cited by every report.
-BASIS = (
-    "《中华人民共和国清洁生产促进法》",
-    "《清洁生产审核办法》（国家发展改革委、环境保护部令第38号）",
-    "《关于深入推进重点行业清洁生产审核工作的通知》（环办科财〔2020〕27号）",
-    "《“十四五”全国清洁生产推行方案》（发改环资〔2021〕1524号）",
-    "《关于推荐清洁生产审核创新试点项目的通知》（环办科财函〔2022〕178号）",
-    "《工业企业节能诊断服务指南》（工信厅节函〔2023〕186号）",
-    "《广东省简易流程清洁生产审核技术指引（试行）》（粤经信规字〔2017〕3号）",
-    "T/CPPC 《行业整体清洁生产审核指南》",
-    "GB/T 4754 《国民经济行业分类与代码》",
-    "GB/T 36132 《绿色工厂评价通则》",
-    "GB/T 2589 《综合能耗计算通则》",
-    "HJ 942 《排污许可证申请与核发技术规范 总则》",
-    "HJ 469 《清洁生产审核指南 制订技术导则》",
-    "DB 13/T 1579 《清洁生产审核评估和验收技术导则》",
-    "T/SXAEPI X—2022 《工业企业环境保护合规诊断服务指南》",
-    "DB 11/T 1370 《低碳企业评价技术导则》",
-)
-
-PRINCIPLES = (
-    ("系统设计，重点突破", "统筹区域内{industry}行业不同清洁生产水平、不同规模和类型的企业，突出解决行业关键共性问题及企业突出个性问题，提高清洁生产审核的成效。"),
-    ("因地制宜，分类指导", "综合{region}资源禀赋、发展定位和产业政策差异及{industry}行业清洁生产审核要求，分区分类提出符合行业和区域特征的方案。"),
-    ("整体推进，典型带动", "聚焦开展清洁生产审核的行业整体及其关键企业，从整体（行业层面）和典型（企业层面）两个层面开展审核工作，带动整体水平提升。"),
-    ("协同增效，综合治理", "将行业清洁生产审核与行业技术进步、管理创新、装备升级、减污降碳等工作相结合，发挥协同增效作用，促进行业绿色发展和综合治理。"),
-)
-
-
 # ---------------------------------------------------------------------------
 # the data
+
+
+@dataclass
+class Stated:
+    """One number the narrative states: its value, its text, and what it summarises.
+
+    ``table``/``col``/``agg``: the report table (context key), its column header and how the figure follows
+    from the column (``sum``, ``count`` of rows, ``value`` of the row where ``where`` holds, ``max``, ``min``);
+    ``check``: an independent recomputation from the master data.
+    """
+
+    key: str
+    value: float
+    text: str
+    section: str
+    table: str | None = None
+    col: str | None = None
+    agg: str | None = None
+    where: tuple[str, str] | None = None
+    check: Callable[[], float | None] | None = None
+
+
+REF_OPEN, REF_CLOSE = "⟦", "⟧"
 
 
 @dataclass
@@ -76,11 +82,48 @@ class Data:
 
     raw: Mapping[str, Sequence[Mapping[str, Any]]]
     today: dt.date = field(default_factory=dt.date.today)
+    draft: bool = False
     facts: dict[str, Any] = field(default_factory=dict)
     charts: dict[str, Any] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)
     empty: list[str] = field(default_factory=list)
+    stated: dict[str, Stated] = field(default_factory=dict)
+    labels: set[str] = field(default_factory=set)
+    section: str = ""
+    context: dict[str, Any] = field(default_factory=dict)  # the sections built so far
     _names: dict[str, str] | None = field(default=None, repr=False)
+
+    # ----------------------------------------------------------------- the ledger of stated numbers
+    def n(self, key: str, value: float | int | None, kind: str = "num", *, table: str | None = None,
+          col: str | None = None, agg: str | None = None, where: tuple[str, str] | None = None,
+          check: Callable[[], float | None] | None = None, dp: int | None = None) -> str:
+        """The text of a number the narrative states, filed under ``key`` (see :class:`Stated`).
+
+        ``kind``: ``int`` (thousands separators), ``num`` (:func:`fnum`), ``pct`` (a fraction shown in %).
+        """
+        if value is None:
+            return "—"
+        if kind == "int":
+            t = fint(value)
+        elif kind == "pct":
+            t = pct(value, dp=1 if dp is None else dp)
+        else:
+            t = fnum(value, dp)
+        k = f"{self.section}:{key}"
+        self.stated[k] = Stated(k, float(value), t, self.section, table, col, agg, where, check)
+        return t
+
+    def lab(self, s: Any) -> str:
+        """Text taken from the data (a name, a standard's number …): its digits are not figures of the audit."""
+        t = text(s)
+        if t:
+            self.labels.add(t)
+        return t
+
+    @staticmethod
+    def ref(key: str) -> str:
+        """A cross-reference to the table or figure of context key ``key`` (``表2-5``/``图2-1``/``附表3``)."""
+        return f"{REF_OPEN}{key}{REF_CLOSE}"
 
     def rows(self, key: str) -> Rows:
         return [dict(r) for r in (self.raw.get(key) or []) if r]

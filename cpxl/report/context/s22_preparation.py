@@ -46,14 +46,14 @@ def s221_task(d: Data) -> dict[str, Any]:
         s = "根据服务合同要求，结合地方行业实际需求，明确了本次审核的范围边界和统计期。"
         if d.a("scope_type"):
             s += f"审核范围为{d.a('scope_type')}"
-            s += f"（{d.a('scope_boundary').rstrip('。')}）" if d.a("scope_boundary") else ""
+            s += f"（{d.lab(d.a('scope_boundary')).rstrip('。')}）" if d.a("scope_boundary") else ""
             s += "；"
         if d.a("enterprise_coverage"):
             s += f"审核对象为{d.a('enterprise_coverage')}"
-            s += f"，共{d.n_enterprises}家；" if d.n_enterprises else "；"
+            s += f"，共{d.n('enterprises', d.n_enterprises, 'int')}家；" if d.n_enterprises else "；"
         if d.year:
             s += f"统计期为{d.year}年，其他年份的数据作为对照依据"
-        paras.append(s.rstrip("；") + "。审核任务见下表。")
+        paras.append(s.rstrip("；") + f"。审核任务见{d.ref('s221.rows')}。")
     d.count("2.2.1", len(rows))
     return {"paragraphs": paras, "rows": rows}
 
@@ -67,13 +67,15 @@ def s222_team(d: Data) -> dict[str, Any]:
     else:
         roles = Counter(text(r.get("role")) or "组员" for r in team)
         leaders = [text(r.get("name")) for r in team if text(r.get("role")) == "组长"]
-        s = f"{d.a('organizer') or '地方清洁生产管理部门'}成立了行业整体清洁生产审核小组，共{len(rows)}人"
-        parts = [f"{k}{v}人" for k, v in roles.items()]
+        s = (f"{d.a('organizer') or '地方清洁生产管理部门'}成立了行业整体清洁生产审核小组，共"
+             f"{d.n('team', len(rows), 'int', table='s222.rows', agg='count')}人")
+        parts = [f"{k}{d.n('role_' + k, v, 'int', table='s222.rows', col='审核小组职务', agg='count', where=('审核小组职务', k))}人"
+                 for k, v in roles.items()]
         s += "，其中" + "、".join(parts) if parts else ""
         if leaders:
             s += f"，由{join_cn(leaders)}担任组长"
         paras = [s + "。审核小组负责审核工作的统筹部署、各参与方的组织协调、宣传教育与能力建设、技术指导、监督落实和支持保障，"
-                 "成员及分工见表A.1。"]
+                 f"成员及分工见{d.ref('s222.rows')}（表A.1）。"]
     d.count("2.2.2", len(rows))
     return {"paragraphs": paras, "rows": rows}
 
@@ -96,12 +98,13 @@ def s223_plan(d: Data) -> dict[str, Any]:
     else:
         stages = Counter(text(r.get("stage")) for r in plan if text(r.get("stage")))
         dues = sorted(x for x in (parse_date(r.get("due_date")) for r in plan) if x)
-        s = f"审核小组制定了审核工作计划，共{len(plan)}项工作内容"
+        s = f"审核小组制定了审核工作计划，共{d.n('tasks', len(plan), 'int', table='s223.rows', col='工作内容', agg='count')}项工作内容"
         if stages:
-            s += "，分" + join_cn(f"{k}（{v}项）" for k, v in stages.items()) + f"{len(stages)}个阶段"
+            s += "，分" + join_cn(f"{k}（{d.n('stage_' + k, v, 'int')}项）" for k, v in stages.items()) + \
+                f"{d.n('stages', len(stages), 'int')}个阶段"
         if dues:
             s += f"，计划于{cn_date(dues[0])}至{cn_date(dues[-1])}期间完成"
-        paras = [s + "，明确了各阶段的工作内容、完成时间和责任部门，见表A.2。"]
+        paras = [s + f"，明确了各阶段的工作内容、完成时间和责任部门，见{d.ref('s223.rows')}（表A.2）。"]
     d.count("2.2.3", len(rows))
     return {"paragraphs": paras, "rows": rows, "scope": scope or "—", "period": period or "—"}
 
@@ -117,13 +120,14 @@ def s224_training(d: Data) -> dict[str, Any]:
         people = sum(number(r.get("attendance")) or 0 for r in tr)
         channels = Counter(text(r.get("channel")) for r in tr if text(r.get("channel")))
         topics = [t for t in dict.fromkeys(text(r.get("topic")) for r in tr) if t and t != "其他"]
-        s = f"审核期间共开展宣传教育与能力建设活动{len(tr)}次"
+        s = f"审核期间共开展宣传教育与能力建设活动{d.n('training', len(tr), 'int', table='s224.rows', agg='count')}次"
         if people:
-            s += f"，累计参加{fint(people)}人次"
+            s += f"，累计参加{d.n('attendance', people, 'int', table='s224.rows', col='人数', agg='sum')}人次"
         if channels:
-            s += "；宣传方式包括" + join_cn(f"{k}（{v}次）" for k, v in channels.most_common())
+            s += "；宣传方式包括" + join_cn(f"{d.lab(k)}（{d.n('channel_' + k, v, 'int', table='s224.rows', col='方式', agg='count', where=('方式', k))}次）"
+                                     for k, v in channels.most_common())
         paras = [s + "。"]
         if topics:
-            paras.append("能力建设内容涵盖" + join_cn(topics) + "等，活动记录见表。")
+            paras.append("能力建设内容涵盖" + join_cn(d.lab(t) for t in topics) + f"等，活动记录见{d.ref('s224.rows')}。")
     d.count("2.2.4", len(rows))
     return {"paragraphs": paras, "rows": rows}

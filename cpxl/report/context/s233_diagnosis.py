@@ -83,20 +83,20 @@ def _short(benchmark: Any, kind: Any, limit: int = 16) -> str:
     return t if len(t) <= limit or text(kind) == "定量" else "定性要求"
 
 
-def s233_diagnosis(d: Data) -> dict[str, Any]:
-    out: dict[str, Any] = {}
+def _system_part(d: Data, out: dict[str, Any]) -> None:
     system = d.rows("indicator_system")
-    inds = d.indicators
     intro: list[str] = []
-    # the indicator system -----------------------------------------------------------
     if system:
         lim = [r for r in system if text(r.get("limiting")) == "是"]
         cats = list(dict.fromkeys(text(r.get("category")) for r in system if text(r.get("category"))))
-        intro.append(f"参照清洁生产评价指标体系，采用标准对比法、先进对照法和同类类比法，对审核企业的清洁生产水平进行诊断。"
-                     f"指标体系包括一级指标{len(cats)}项、二级指标{len(system)}项（定量指标"
-                     f"{sum(text(r.get('kind')) == '定量' for r in system)}项、定性指标"
-                     f"{sum(text(r.get('kind')) == '定性' for r in system)}项），其中限定性指标{len(lim)}项"
-                     + (f"（{join_cn((text(r.get('indicator')) for r in lim), limit=4)}）" if lim else "") + "。")
+        intro.append("参照清洁生产评价指标体系，采用标准对比法、先进对照法和同类类比法，对审核企业的清洁生产水平进行诊断。"
+                     f"指标体系包括一级指标{d.n('cats', len(cats), 'int')}项、二级指标"
+                     f"{d.n('inds', len(system), 'int', table='s233.indicators', agg='count')}项（定量指标"
+                     f"{d.n('quant', sum(text(r.get('kind')) == '定量' for r in system), 'int')}项、定性指标"
+                     f"{d.n('qual', sum(text(r.get('kind')) == '定性' for r in system), 'int')}项），其中限定性指标"
+                     f"{d.n('limiting', len(lim), 'int')}项"
+                     + (f"（{join_cn((d.lab(r.get('indicator')) for r in lim), limit=4)}）" if lim else "")
+                     + f"，见{d.ref('s233.indicators')}。")
         by_dim: dict[str, Rows] = defaultdict(list)
         for r in system:
             by_dim[text(r.get("dimension")) or "未归类"].append(r)
@@ -106,10 +106,12 @@ def s233_diagnosis(d: Data) -> dict[str, Any]:
                         "examples": join_cn((text(r.get("indicator")) for r in by_dim.get(k, [])), limit=3) or "—"}
                        for k in (*DIMENSIONS, *(k for k in by_dim if k not in DIMENSIONS))]
         missing = [k for k in DIMENSIONS if k not in covered]
-        s = f"按《行业整体清洁生产审核指南》5.2.3 的诊断内容归类，指标覆盖{len(covered)}个诊断维度"
+        s = f"按《行业整体清洁生产审核指南》5.2.3 的诊断内容归类，指标覆盖{d.n('dims', len(covered), 'int')}个诊断维度"
         if missing:
-            s += f"，{join_cn(missing)}无对应指标，由审核小组通过现场考察和专家经验补充评价"
-        intro.append(s + "，见表。")
+            s += f"，{join_cn(missing)}无对应指标，由审核小组通过现场考察（见2.3.1节）和专家经验补充评价"
+        intro.append(s + f"（见{d.ref('s233.dims')}）。")
+        for r in system:
+            d.lab(r.get("indicator"))
         out["indicators"] = [{"no": str(i), "category": text(r.get("category")), "indicator": text(r.get("indicator")),
                               "unit": text(r.get("unit")), "weight": fnum(r.get("weight"), dash=""),
                               "limiting": text(r.get("limiting")), "l1": _short(r.get("level1"), r.get("kind")),
@@ -119,54 +121,74 @@ def s233_diagnosis(d: Data) -> dict[str, Any]:
         intro.append("审核总表未录入清洁生产评价指标体系，无法按指标开展水平诊断。")
         out["dims"], out["indicators"] = [], []
     out["intro"] = intro
-    # levels ---------------------------------------------------------------------------
+
+
+def _levels_part(d: Data, out: dict[str, Any]) -> None:
     diag = d.rows("diagnosis")
     lv: list[str] = []
     counts = Counter(text(r.get("level")) or "数据不全" for r in diag)
     n = len(diag)
     out["level_rows"] = [{"level": k, "meaning": LEVEL_MEANING[k], "count": str(counts.get(k, 0)),
-                          "share": pct(counts.get(k, 0), n)} for k in LEVELS if k in counts or k in LEVELS[:3]] if diag else []
-    if diag:
-        s = f"{n}家企业的综合评价结果为："
-        s += "；".join(f"达到{k}（{LEVEL_MEANING[k]}）的{counts[k]}家，占{pct(counts[k], n)}"
-                      if k in ("I级", "II级", "III级") else f"{k}的{counts[k]}家，占{pct(counts[k], n)}"
-                      for k in LEVELS if counts.get(k))
-        lv.append(s + "。")
-        up = counts.get("I级", 0) + counts.get("II级", 0)
-        lv.append(f"达到国内清洁生产先进水平（II级）及以上的企业占{pct(up, n)}。")
-        d.facts["levels"] = {k: counts.get(k, 0) for k in LEVELS}
-        d.facts["n_diag"] = n
-        for key, label in (("y1", "Y_I"), ("y2", "Y_II"), ("y3", "Y_III")):
-            vals = [number(r.get(key)) for r in diag if number(r.get(key)) is not None]
-            if vals:
-                d.facts.setdefault("y_avg", {})[label] = sum(vals) / len(vals)
-        if d.facts.get("y_avg"):
-            lv.append("各企业综合评价指数平均值为" + "、".join(f"{k} {fnum(v, 1)}" for k, v in d.facts["y_avg"].items()) + "。")
-        lim_fail = [r for r in diag if text(r.get("limiting_failures"))]
-        if lim_fail:
-            toks = Counter(t for r in lim_fail for t in _split(r.get("limiting_failures")))
-            lv.append(f"有{len(lim_fail)}家企业存在未达标的限定性指标，主要为"
-                      + join_cn((f"{d.indicator_name(k)}（{v}家）" for k, v in toks.most_common(3))) + "。")
-            d.facts["limiting_fail"] = len(lim_fail)
-        blockers = Counter(t for r in diag for t in _split(r.get("blockers")))
-        if blockers:
-            lv.append("制约企业清洁生产水平升级的指标主要为"
-                      + join_cn(f"{d.indicator_name(k)}（{v}家）" for k, v in blockers.most_common(5)) + "。")
-        missing = [r for r in diag if text(r.get("missing"))]
-        if missing:
-            lv.append(f"有{len(missing)}家企业存在缺失数据，相关指标按未达标处理或暂不判定，需督促企业补报。")
-            d.facts["missing_data"] = len(missing)
-        d.charts["level"] = {"labels": [k for k in LEVELS if counts.get(k)],
-                             "counts": [counts[k] for k in LEVELS if counts.get(k)]}
-    else:
+                          "share": pct(counts.get(k, 0), n)} for k in LEVELS] if diag else []
+    if not diag:
         lv.append("审核总表尚未录入清洁生产水平诊断结果（运行 cpxl diagnose 后生成），本节仅依据各企业的指标等级进行分析。")
+        out["levels"] = lv
+        return
+    parts = []
+    for k in LEVELS:
+        c = counts.get(k, 0)
+        if not c:
+            continue
+        said = d.n("level_" + k, c, "int", table="s233.level_rows", col="企业数（家）", agg="value", where=("清洁生产水平", k))
+        share = d.n("levelshare_" + k, c / n, "pct")
+        parts.append(f"达到{k}（{LEVEL_MEANING[k]}）的{said}家，占{share}" if k in ("I级", "II级", "III级")
+                     else f"{k}的{said}家，占{share}")
+    lv.append(f"{d.n('diag', n, 'int', table='s233.level_rows', col='企业数（家）', agg='sum')}家企业的综合评价结果为："
+              + "；".join(parts) + f"（见{d.ref('s233.level_rows')}、{d.ref('fig.level')}）。")
+    at3 = counts.get("I级", 0) + counts.get("II级", 0) + counts.get("III级", 0)
+    lv.append(f"达到国内清洁生产一般水平（III级）及以上的企业{d.n('at3', at3, 'int')}家，占{d.n('at3share', at3 / n, 'pct')}；"
+              f"其中II级及以上{d.n('at2', counts.get('I级', 0) + counts.get('II级', 0), 'int')}家。")
+    d.facts["levels"] = {k: counts.get(k, 0) for k in LEVELS}
+    d.facts["n_diag"] = n
+    lv.append("等级按评价指标体系规定的方法判定：Ⅰ级、Ⅱ级要求相应等级的综合评价指数达到规定分值且限定性指标达到相应等级；"
+              "Ⅲ级要求全部指标达到Ⅲ级基准值（Ⅲ级综合评价指数为满分）。因此只要有一项指标未达到Ⅲ级基准值，"
+              "即使综合评价指数较高，企业也判为不达标。")
+    below = [r for r in diag if text(r.get("level")) == "不达标"]
+    if below:
+        y3 = [number(r.get("y3")) for r in below if number(r.get("y3")) is not None]
+        toks = Counter(t for r in below for t in _split(r.get("blockers")))
+        s = f"不达标的{d.n('below', len(below), 'int')}家企业"
+        if y3 and min(y3) >= 99.995:
+            s += "的Ⅲ级综合评价指数（含加分项）虽已达满分，但"
+        elif y3:
+            s += f"Ⅲ级综合评价指数为{d.n('y3_min', min(y3), dp=1)}～{d.n('y3_max', max(y3), dp=1)}，"
+        if toks:
+            s += "未达到Ⅲ级的指标为" + join_cn(f"{d.lab(d.indicator_name(k))}（{d.n('below_' + k, v, 'int')}家）"
+                                          for k, v in toks.most_common(5))
+        lv.append(s + "。")
+    lim_fail = [r for r in diag if text(r.get("limiting_failures"))]
+    if lim_fail:
+        toks = Counter(t for r in lim_fail for t in _split(r.get("limiting_failures")))
+        lv.append(f"有{d.n('limfail', len(lim_fail), 'int')}家企业存在未达标的限定性指标，为"
+                  + join_cn(f"{d.lab(d.indicator_name(k))}（{d.n('lim_' + k, v, 'int')}家）" for k, v in toks.most_common(3)) + "。")
+        d.facts["limiting_fail"] = len(lim_fail)
+    missing = [r for r in diag if text(r.get("missing"))]
+    if missing:
+        lv.append(f"有{d.n('missing', len(missing), 'int')}家企业数据不全（缺少部分或全部指标数据），等级为暂定，"
+                  "已列入数据补报清单，不为其设置缺失指标的目标和方案。")
+        d.facts["missing_data"] = len(missing)
+    d.charts["level"] = {"labels": list(LEVELS), "counts": [counts.get(k, 0) for k in LEVELS],
+                         "alt": "柱状图：企业清洁生产水平分布，" + "，".join(f"{k}{counts.get(k, 0)}家" for k in LEVELS)}
     out["levels"] = lv
     out["results"] = [{"no": str(i), "enterprise": d.name_of(r), "y1": fnum(r.get("y1"), 1), "y2": fnum(r.get("y2"), 1),
                        "y3": fnum(r.get("y3"), 1), "level": text(r.get("level")),
                        "limiting": "、".join(d.indicator_name(t) for t in _split(r.get("limiting_failures"))) or "—"}
                       for i, r in enumerate(diag, start=1)]
-    # common problems ------------------------------------------------------------------
-    levels, src = _indicator_levels(d)
+    lv.append(f"各企业的综合评价指数和等级见{d.ref('annex.results')}，指标等级矩阵见{d.ref('annex.matrix')}。")
+
+
+def _common_part(d: Data, out: dict[str, Any], levels: Mapping[str, Any], src: str) -> list[dict[str, Any]]:
+    inds = d.indicators
     pb: list[str] = []
     share_set = number(d.setting("common_share"))
     threshold = (share_set if share_set is not None else DEFAULT_COMMON_SHARE) / 100
@@ -181,10 +203,20 @@ def s233_diagnosis(d: Data) -> dict[str, Any]:
                       "n": len(vals), "below2": below2, "below3": below3, "share2": below2 / len(vals),
                       "limiting": text(ind.get("limiting")) == "是"})
     stats.sort(key=lambda s: (-s["share2"], -s["below3"], s["indicator"]))
-    common = [s for s in stats if s["share2"] >= threshold and s["below2"]]
-    judged = {text(r.get("indicator_id")) for r in d.rows("common_problems")}
-    if judged:  # cpxl diagnose has judged the common problems: the report says the same
-        common = [s for s in stats if s["iid"] in judged] or common
+    judged = [r for r in d.rows("common_problems") if text(r.get("indicator_id"))]
+    if judged:  # cpxl diagnose judged the common problems: the report states its figures
+        by = {s["iid"]: s for s in stats}
+        common = []
+        for r in judged:
+            s = dict(by.get(text(r.get("indicator_id")), {"iid": text(r.get("indicator_id")),
+                                                           "indicator": text(r.get("indicator")), "below3": 0}))
+            s.update(n=int(number(r.get("n_assessed")) or 0), below2=int(number(r.get("n_below")) or 0),
+                     dimension=text(r.get("dimension")) or s.get("dimension", ""),
+                     below3=int(number(r.get("n_below_iii")) or s.get("below3", 0)))
+            s["share2"] = s["below2"] / s["n"] if s["n"] else 0
+            common.append(s)
+    else:
+        common = [s for s in stats if s["share2"] >= threshold and s["below2"]]
     shown = common or [s for s in stats if s["below2"]][:5]
     out["problems"] = [{"no": str(i), "indicator": s["indicator"], "dimension": s["dimension"] or "—",
                         "n": str(s["n"]), "below2": str(s["below2"]), "share2": pct(s["share2"]),
@@ -192,25 +224,38 @@ def s233_diagnosis(d: Data) -> dict[str, Any]:
                        for i, s in enumerate(shown[:15], start=1)]
     source = "诊断核定的指标值" if src == "indicator_values" else "企业填报的指标值和自评等级"
     if stats:
-        pb.append(f"依据{source}，对{len(levels)}家企业的{len(stats)}项指标逐项统计未达到II级（国内清洁生产先进水平）的企业比例，"
-                  f"比例不低于{fnum(threshold * 100)}%的指标判定为行业关键共性问题。")
+        pb.append(f"依据{source}，对{d.n('assessed', len(levels), 'int')}家企业的{d.n('stat_inds', len(stats), 'int')}项指标"
+                  f"逐项统计未达到II级（国内清洁生产先进水平）的企业比例，比例不低于"
+                  f"{d.n('threshold', threshold, 'pct')}的指标判定为行业关键共性问题。")
         if common:
             dims = Counter(s["dimension"] for s in common if s["dimension"])
-            pb.append(f"识别出行业关键共性问题{len(common)}项，主要是"
-                      + join_cn((f"{s['indicator']}（{pct(s['share2'])}的企业未达到II级）" for s in common), limit=5)
-                      + (f"，集中在{join_cn(k for k, _ in dims.most_common(2))}方面" if dims else "") + "，见表。")
+            pb.append(f"识别出行业关键共性问题{d.n('common', len(common), 'int', table='s233.problems', agg='count')}项："
+                      + join_cn((f"{d.lab(s['indicator'])}（{d.n('c2_' + s['iid'], s['below2'], 'int', table='s233.problems', col='未达Ⅱ级（家）', agg='value', where=('指标', s['indicator']))}"
+                                 f"/{d.n('cn_' + s['iid'], s['n'], 'int')}家未达到II级）" for s in common), limit=5)
+                      + (f"，集中在{join_cn(k for k, _ in dims.most_common(2))}方面" if dims else "")
+                      + f"（见{d.ref('s233.problems')}）。")
             d.facts["common"] = [s["indicator"] for s in common]
         else:
-            pb.append(f"没有指标的未达到II级企业比例达到{fnum(threshold * 100)}%，未识别出行业关键共性问题；"
-                      "未达到II级企业比例较高的指标见表，可作为企业个性问题予以关注。")
-        fail3 = [s for s in stats if s["below3"]]
+            pb.append(f"没有指标的未达到II级企业比例达到{d.n('threshold2', threshold, 'pct')}，未识别出行业关键共性问题；"
+                      f"未达到II级企业比例较高的指标见{d.ref('s233.problems')}，在企业层面方案中解决。")
+        fail3 = sorted((s for s in stats if s["below3"]), key=lambda s: -s["below3"])
         if fail3:
-            worst = max(fail3, key=lambda s: s["below3"])
-            pb.append(f"有{len(fail3)}项指标存在未达到III级的企业，其中{worst['indicator']}涉及{worst['below3']}家，"
-                      "属于企业突出个性问题，应在企业层面方案中重点解决。")
+            pb.append(f"有{d.n('fail3', len(fail3), 'int')}项指标存在未达到III级的企业："
+                      + join_cn((f"{d.lab(s['indicator'])}（{d.n('f3_' + s['iid'], s['below3'], 'int')}家）" for s in fail3), limit=6)
+                      + "。这些指标是相关企业达到III级的障碍，列为其企业层面目标；涉及排放浓度的，同时按达标排放问题处理（见2.3.1节）。")
     else:
         pb.append("审核总表尚未录入各企业的指标值，暂不能识别行业关键共性问题。")
     out["problems_text"] = pb
+    return stats
+
+
+def s233_diagnosis(d: Data) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    inds = d.indicators
+    _system_part(d, out)
+    _levels_part(d, out)
+    levels, src = _indicator_levels(d)
+    stats = _common_part(d, out, levels, src)
     # benchmarking chart ---------------------------------------------------------------
     bench = []
     order = [s["iid"] for s in stats] + [i for i in inds if i not in {s["iid"] for s in stats}]
@@ -230,18 +275,15 @@ def s233_diagnosis(d: Data) -> dict[str, Any]:
         if len(bench) == 4:
             break
     if bench:
-        d.charts["bench"] = {"indicators": bench}
-        out["bench_text"] = [f"选取{join_cn(b['name'] for b in bench)}等指标，将各企业指标值与I、II、III级基准值进行对标，见图。"]
+        d.charts["bench"] = {"indicators": bench,
+                             "alt": "对标图：" + "、".join(b["name"] for b in bench) + "的各企业指标值与Ⅰ、Ⅱ、Ⅲ级基准值"}
+        out["bench_text"] = [f"选取{join_cn(d.lab(b['name']) for b in bench)}等指标，将各企业指标值与I、II、III级基准值进行对标，"
+                             f"见{d.ref('fig.bench')}。"]
     else:
         out["bench_text"] = []
-    # the enterprise × indicator matrix --------------------------------------------------
     out["matrix"] = _matrix(d, levels, inds)
-    if out["matrix"]:
-        out["matrix_text"] = [f"各企业指标等级见表（{source}；Ⅰ、Ⅱ、Ⅲ表示达到的等级，×表示未达到III级，"
-                              "/表示不适用，—表示未填报或无法判定）。"]
-    else:
-        out["matrix_text"] = []
-    d.count("2.3.3", len(diag) + sum(len(e) for e in levels.values()))
+    d.facts["matrix_source"] = "诊断核定的指标值" if src == "indicator_values" else "企业填报的指标值和自评等级"
+    d.count("2.3.3", len(d.rows("diagnosis")) + sum(len(e) for e in levels.values()))
     return out
 
 

@@ -1,0 +1,44 @@
+"""附件: the per-enterprise lists the body summarises and cites (附表1…), so that the body of a 1,000-enterprise
+audit is barely longer than that of a 28-enterprise one. Rows come from the same computations as the body."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..fmt import (
+    fnum,
+    join_cn,
+    text,
+)
+from .data import Data
+
+
+def annex(d: Data) -> dict[str, Any]:
+    profiles = {text(p.get("ent_uscc")): p for p in d.rows("all_ent_profile")}
+    ents = [{
+        "no": str(i), "name": text(e.get("name")), "uscc": text(e.get("uscc")), "county": text(e.get("county")),
+        "size": text(e.get("size")),
+        "products": text(e.get("main_products")) or text(profiles.get(text(e.get("uscc")), {}).get("main_process")),
+        "capacity": join_cn([fnum(e.get("design_capacity"), dash=""), text(e.get("capacity_unit"))], last=" "),
+    } for i, e in enumerate(d.enterprises, start=1)]
+    ctx = d.context
+    s233 = ctx.get("s233", {})
+    s241, s242 = ctx.get("s241", {}), ctx.get("s242", {})
+    breaches = d.facts.get("breaches") or []
+    out = {
+        "enterprises": ents,
+        "site": d.facts.get("site_annex") or [],
+        "inspections": d.facts.get("inspections_annex") or [],
+        "breaches": [{k: v for k, v in r.items() if not k.startswith("_")} for r in breaches]
+        if d.facts.get("breaches_annex") else [],
+        "results": s233.get("results") or [],
+        "matrix": s233.get("matrix") or [],
+        "matrix_text": [f"各企业指标等级见下表（{d.facts.get('matrix_source', '')}；Ⅰ、Ⅱ、Ⅲ表示达到的等级，×表示未达到III级，"
+                        "/表示不适用，—表示未填报或无法判定）。"] if s233.get("matrix") else [],
+        "targets": s241.get("annex") or [],
+        "proposals": s242.get("annex") or [],
+        "economics": [{k: v for k, v in r.items() if not k.startswith("_")} for r in d.facts.get("economics_annex") or []],
+    }
+    out["show"] = any(out[k] for k in ("enterprises", "site", "inspections", "breaches", "results", "matrix", "targets",
+                                       "proposals", "economics"))
+    return out
