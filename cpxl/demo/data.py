@@ -28,6 +28,10 @@ from cpxl.domain.indicators import IndicatorSystem, load_system
 
 CONFIG = DATA / "demo" / "dongan.json"
 LEVEL_LABEL = {"I": "I级", "II": "II级", "III": "III级", None: "未达到III级"}
+#: The indicators the weakest enterprises miss at Ⅲ级, one each (emission breaches among them).
+PROBLEMS = ("dioxin_emission", "hcl_concentration", "dioxin_emission", "thallium_compound", "nox_concentration",
+            "fly_ash_utilization")
+FEE_WAN_PER_T = 0.35  # the demo's disposal fee, 万元 per t (fictional)
 
 
 _F = TypeVar("_F", bound=Callable[..., Any])
@@ -57,9 +61,10 @@ def audit_extra(year: int) -> dict[str, Any]:
         "scope_boundary": "全省危险废物焚烧处置企业的贮存、预处理、焚烧、烟气治理、残渣处置全过程；重点关注能源、特征污染物与温室气体",
         "start_date": f"{year + 1}-03-01",
         "end_date": f"{year + 1}-12-31",
-        "contract_no": f"DLHB-{year + 1}-CP-017（虚构）",
+        "contract_no": f"DLHB-{year + 1}-CP-017",
         "contract_party": cfg["organizer"],
         "contract_scope": "开展全省危险废物焚烧处置行业整体清洁生产审核，完成资料收集、现场考察、诊断、方案制定与报告编制",
+        "cover_note": cfg["cover_note"],
     }
 
 
@@ -113,7 +118,12 @@ def enterprises(n: int = 28, seed: int = 2025) -> list[dict[str, Any]]:
             "contact_phone": _phone(rng),
             "email": f"hb{i + 1:02d}@example.com",
             "_q": round(rng.betavariate(2.2, 2.0), 3),
+            "_employees": rng.randint(45, 220),
         })
+    # a few enterprises miss Ⅲ级 on one indicator each (most of the industry reaches Ⅲ级 or better)
+    weakest = sorted(range(n), key=lambda k: out[k]["_q"])
+    for k, iid in zip(weakest, PROBLEMS, strict=False):
+        out[k]["_problem"] = iid
     return out
 
 
@@ -168,11 +178,14 @@ def master_data(year: int, ents: Sequence[Mapping[str, Any]], system: IndicatorS
          "audience": "企业负责人、技术人员", "attendance": 58, "organizer": cfg["technical_unit"], "stage": "报告编制"},
     ]
     total_cap = sum(e["design_capacity"] for e in ents)
-    economy = [{"year": y, "enterprise_count": len(ents) - (year - y), "value_added": round(total_cap * 0.012 * (1 + 0.06 * (y - year)), 1),
-                "gross_output": round(total_cap * 0.045 * (1 + 0.06 * (y - year)), 1),
-                "employees": len(ents) * 85 - 40 * (year - y),
-                "revenue": round(total_cap * 0.043 * (1 + 0.05 * (y - year)), 1), "source": "东岚省环保产业协会统计"}
-               for y in (year - 2, year - 1, year)]
+    staff = sum(e["_employees"] for e in ents)
+    economy = []
+    for y in (year - 2, year - 1, year):
+        treated = sum(treated_amounts(e, year)[y] for e in ents)
+        economy.append({"year": y, "enterprise_count": len(ents), "gross_output": round(treated * FEE_WAN_PER_T, 1),
+                        "value_added": round(treated * FEE_WAN_PER_T * 0.32, 1),
+                        "revenue": round(treated * FEE_WAN_PER_T * 0.97, 1),
+                        "employees": staff - 6 * (year - y), "source": "东岚省环保产业协会统计"})
     plans = [
         {"title": "“十四五”全国清洁生产推行方案", "doc_no": "发改环资〔2021〕1524号", "issuer": "国家发展改革委等",
          "issue_date": "2021-10-29", "category": "节能减排方案", "key_points": "推进重点行业清洁生产改造，创新清洁生产审核模式"},
@@ -182,7 +195,7 @@ def master_data(year: int, ents: Sequence[Mapping[str, Any]], system: IndicatorS
          "issue_date": "2016-05-16", "category": "法律法规", "key_points": "强制性审核对象与程序"},
         {"title": "危险废物焚烧污染控制标准（GB 18484-2020）", "doc_no": "GB 18484-2020", "issuer": "生态环境部、国家市场监督管理总局",
          "issue_date": "2020-11-26", "category": "标准规范", "key_points": "焚烧设施烟气排放限值与运行要求"},
-        {"title": f"{cfg['region']}“十四五”危险废物规范化环境管理实施方案（虚构）", "doc_no": "东环发〔2022〕8号（虚构）",
+        {"title": f"{cfg['region']}“十四五”危险废物规范化环境管理实施方案", "doc_no": "东环发〔2022〕8号",
          "issuer": cfg["organizer"], "issue_date": "2022-03-15", "category": "生态环境保护规划", "key_points": "焚烧处置能力布局与提标改造"},
     ]
     envq = [
@@ -194,7 +207,7 @@ def master_data(year: int, ents: Sequence[Mapping[str, Any]], system: IndicatorS
         {"element": "声", "year": year, "site": "城市功能区", "parameter": "夜间达标率", "value": 88.5, "unit": "%", "standard": None, "status": "无标准"},
     ]
     region_info = {
-        "location": f"{cfg['region']}（虚构）位于华东内陆，辖{len(cfg['cities'])}个地级市，审核范围内危险废物焚烧处置企业{len(ents)}家，"
+        "location": f"{cfg['region']}位于华东内陆，辖{len(cfg['cities'])}个地级市，审核范围内危险废物焚烧处置企业{len(ents)}家，"
                     f"合计设计处置能力{total_cap / 10000:.1f}万吨/年。",
         "location_features": "企业多布局在化工园区及循环经济产业园周边，临近长江支流水系，大气污染防治重点区域。",
         "distribution_map": "企业分布图.png（坐标见“企业名单”）",
@@ -202,7 +215,7 @@ def master_data(year: int, ents: Sequence[Mapping[str, Any]], system: IndicatorS
                              "部分企业配套飞灰稳定化与炉渣资源化设施。",
     }
     return {
-        "team": team, "work_plan": plan, "training": training,
+        "team": team, "work_plan": plan, "training": training, "site_inspections": site_inspections(ents, year),
         "enterprises": [{k: v for k, v in e.items() if not k.startswith("_")} for e in ents],
         "industry_region": [region_info], "industry_economy": economy, "industry_plans": plans,
         "regional_environment": envq, "indicator_system": system_rows(system),
@@ -212,16 +225,16 @@ def master_data(year: int, ents: Sequence[Mapping[str, Any]], system: IndicatorS
 # --------------------------------------------------------------------------- enterprise data
 
 def _pick_level(rng: random.Random, q: float, limiting: bool) -> str | None:
+    """Ⅰ, Ⅱ or Ⅲ级 — better with the enterprise's quality; below Ⅲ级 only where :data:`PROBLEMS` plants it."""
     r = rng.random()
-    p1, p2 = 0.15 + 0.6 * q, 0.3
-    pn = 0.02 if limiting else 0.12 * (1 - q)
+    p1, p2 = 0.2 + 0.6 * q, 0.35 - 0.1 * q
+    if limiting:
+        p1 += 0.1
     if r < p1:
         return "I"
     if r < p1 + p2:
         return "II"
-    if r < 1 - pn:
-        return "III"
-    return None
+    return "III"
 
 
 def _value_for_level(ind: Any, level: str | None, rng: random.Random) -> float:
@@ -241,7 +254,10 @@ def _value_for_level(ind: Any, level: str | None, rng: random.Random) -> float:
         return None
 
     cands = [rng.uniform(lo, hi) for _ in range(80)]
-    good = [x for x in cands if level_of(x) == level] or cands
+    rank = {"I": 1, "II": 2, "III": 3, None: 4}
+    # where levels share a benchmark (heavy metals: ≤0.05 at every level) the level above is also right
+    good = ([x for x in cands if level_of(x) == level]
+            or [x for x in cands if rank[level_of(x)] <= rank[level]] or cands)
     x = rng.choice(good)
     digits = 3 if abs(x) < 1 else (2 if abs(x) < 100 else 0)
     return round(x, digits) if digits else float(round(x))
@@ -255,6 +271,8 @@ def indicator_rows_for(ent: Mapping[str, Any], system: IndicatorSystem, year: in
         if ind.id not in reported:
             continue
         level = _pick_level(rng, ent["_q"], ind.limiting)
+        if ent.get("_problem") == ind.id:
+            level = None
         row: dict[str, Any] = {"indicator_id": ind.id, "indicator": ind.name, "unit": ind.unit, "year": year}
         if ind.qualitative:
             row["self_level"] = LEVEL_LABEL[level]
@@ -266,6 +284,54 @@ def indicator_rows_for(ent: Mapping[str, Any], system: IndicatorSystem, year: in
             row["not_applicable"] = "是"
             row["basis"] = "指标体系未给出基准值"
         rows.append(row)
+    return rows
+
+
+def treated_amounts(ent: Mapping[str, Any], year: int) -> dict[int, int]:
+    """The waste an enterprise treated (t) in the statistical year and the two before it."""
+    rng = random.Random(f"load-{ent['uscc']}")
+    base = rng.uniform(0.62, 0.92)
+    return {y: round(ent["design_capacity"] * min(0.98, base * (1 + 0.03 * (y - year + 2)))) for y in range(year - 2, year + 1)}
+
+
+def site_inspections(ents: Sequence[Mapping[str, Any]], year: int) -> list[dict[str, Any]]:
+    """What the audit team recorded on its site visits and talks (5.2.1(2)), in the diagnosis stage."""
+    cfg = config()
+    people = cfg["people"]
+    team = f"{people[2]}、{people[5]}、{people[6]}"
+    start = dt.date(year + 1, 4, 20)
+    rows: list[dict[str, Any]] = [{
+        "date": (start - dt.timedelta(days=2)).isoformat(), "uscc": "", "enterprise": "", "kind": "座谈",
+        "participants": f"{people[0]}、{people[2]}、{people[5]}，{len(ents)} 家企业环保负责人",
+        "scope": "行业共性问题与企业诉求", "verified": "通报资料收集进度，逐项说明填报口径（入厂量与入炉量、日均值与测定均值）",
+        "corrections": "无", "findings": "多数企业飞灰、炉渣资源化途径不畅；部分企业对 GB 18484-2020 表3 的 24 小时均值限值理解有误",
+        "obvious_proposals": "统一按 24 小时均值填报烟气浓度限值；飞灰、炉渣去向台账统一格式",
+        "policy_check": "", "obsolete_check": "未核查", "remarks": ""}]
+    visited = sorted(ents, key=lambda e: (-e["design_capacity"], e["name"]))[:6]
+    visited += [e for e in ents if e.get("_problem") and e not in visited]
+    slipped = {ents[i]["uscc"]: kind for i in range(len(ents)) if (kind := mistake_of(i)) in CORRECTED}
+    visited += [e for e in ents if e["uscc"] in slipped and e not in visited]
+    for k, e in enumerate(visited):
+        problem = e.get("_problem")
+        finding = {
+            "dioxin_emission": "二噁英年度监测值高于 0.5 ngTEQ/Nm³，活性炭喷射量记录不全，急冷段出口温度记录有超过 200℃ 的时段",
+            "hcl_concentration": "湿法脱酸塔碱液 pH 控制不稳，氯化氢日均值多日偏高",
+            "nox_concentration": "SNCR 喷枪部分堵塞，尿素溶液投加量按经验手动调节",
+            "thallium_compound": "入炉废物重金属配伍未建台账，铊测定值高于限值",
+            "fly_ash_utilization": "飞灰全部安全填埋，未开展资源化利用",
+        }.get(problem or "", "运行记录完整，未发现明显问题")
+        corr = CORRECTED.get(slipped.get(e["uscc"], ""), "无")
+        if corr == "无" and k == 3:
+            corr = "飞灰产生量：与危险废物转移联单核对一致，无需修正"
+        rows.append({
+            "date": (start + dt.timedelta(days=3 * k)).isoformat(), "uscc": e["uscc"], "enterprise": e["name"],
+            "kind": "现场考察", "participants": f"{team}；企业环保负责人{e['contact_person']}",
+            "scope": "贮存—预处理—焚烧—余热利用—烟气净化—残渣处置全流程",
+            "verified": "DCS 运行记录、在线监测数据、设备维护记录、危险废物转移联单",
+            "corrections": corr, "findings": finding,
+            "obvious_proposals": "完善活性炭喷射量与急冷温度连锁记录" if problem == "dioxin_emission" else
+                                 "规范能源计量与台账（分线计量用电）",
+            "policy_check": "排污许可证、应急预案、自行监测方案齐全", "obsolete_check": "未发现", "remarks": ""})
     return rows
 
 
@@ -281,25 +347,25 @@ def enterprise_data(ent: Mapping[str, Any], year: int, system: IndicatorSystem, 
     def conc(iid: str, default: float) -> float:
         return ind.get(iid, {}).get("value", default)
 
-    kwh_t = rng.uniform(150, 330) * (1.15 - 0.3 * q)
-    gas_t = rng.uniform(4, 26) * (1.2 - 0.4 * q)
+    kwh_t = rng.uniform(150, 310) * (1.1 - 0.25 * q)
+    gas_t = rng.uniform(4, 22) * (1.1 - 0.3 * q)
     diesel_kg_t = rng.uniform(0.2, 1.6)
-    water_t = rng.uniform(5.5, 13.5) * (1.1 - 0.2 * q)
-    urea = rng.uniform(2.5, 8.0) * (1.1 - 0.2 * q)
-    alkali = rng.uniform(6, 17) * (1.1 - 0.2 * q)
-    slag = rng.uniform(18, 37) * (1.1 - 0.2 * q)
-    ash = rng.uniform(3, 14) * (1.1 - 0.2 * q)
-    slag_use = rng.choice([0, 0, 25, 45, 65]) / 100
-    ash_use = rng.choice([0, 0, 0, 35, 55, 75]) / 100
+    water_t = rng.uniform(5.5, 11.2) * (1.05 - 0.15 * q)
+    urea = rng.uniform(2.5, 7.0) * (1.05 - 0.15 * q)
+    alkali = rng.uniform(6, 14) * (1.05 - 0.15 * q)
+    slag = rng.uniform(18, 33) * (1.05 - 0.15 * q)
+    ash = rng.uniform(3, 13.5) * (1.05 - 0.15 * q)
+    slag_use = rng.choice([25, 32, 45, 65]) / 100
+    ash_use = rng.choice([35, 38, 45, 55, 75]) / 100 if ent.get("_problem") != "fly_ash_utilization" else 0.1
     ww_t = rng.uniform(0.15, 0.45)
     store_frac = rng.uniform(0.0, 0.03)
     cod_removal, nh3_removal = rng.uniform(0.08, 0.2), rng.uniform(0.05, 0.2)
     out: dict[str, list[dict]] = {k: [] for k in (
         "ent_products", "ent_materials", "ent_water", "ent_energy", "ent_reports", "ent_wastewater", "ent_wastegas",
         "ent_solidwaste", "ent_carbon", "ent_monitoring", "ent_inspections")}
+    treated = treated_amounts(ent, year)
     for y in years:
-        load = min(0.98, rng.uniform(0.62, 0.92) * (1 + 0.03 * (y - years[0])))
-        t = round(cap * load)
+        t = treated[y]
         jitter = lambda: rng.uniform(0.96, 1.04)  # noqa: E731
         out["ent_products"].append({"year": y, "product": "危险废物焚烧处置量", "unit": "t", "output": t, "capacity": cap})
         out["ent_materials"] += [
@@ -331,7 +397,7 @@ def enterprise_data(ent: Mapping[str, Any], year: int, system: IndicatorSystem, 
         flue = t * 6500  # Nm³ flue gas per t of waste
         gas_rows = [("颗粒物", conc("particulate_matter", 8), "mg/Nm³", 20, 4000), ("二氧化硫", conc("so2_concentration", 30), "mg/Nm³", 80, 60),
                     ("氮氧化物", conc("nox_concentration", 160), "mg/Nm³", 250, 2.5), ("氯化氢", conc("hcl_concentration", 12), "mg/Nm³", 50, 80),
-                    ("氟化氢", conc("hf_concentration", 1), "mg/Nm³", 4, 20), ("一氧化碳", conc("co_daily_average", 30), "mg/Nm³", 80, None),
+                    ("氟化氢", conc("hf_concentration", 1), "mg/Nm³", 2.0, 20), ("一氧化碳", conc("co_daily_average", 30), "mg/Nm³", 80, None),
                     ("二噁英类", conc("dioxin_emission", 0.1), "ngTEQ/Nm³", 0.5, None)]
         for pol, c, unit, limit, removal in gas_rows:
             c_y = round(c * rng.uniform(0.9, 1.1), 3 if c < 1 else 1)
@@ -356,16 +422,16 @@ def enterprise_data(ent: Mapping[str, Any], year: int, system: IndicatorSystem, 
         n_auto = 365
         out["ent_monitoring"] += [
             {"year": y, "category": "废气（有组织）", "point": "DA001", "factors": "颗粒物、SO₂、NOₓ、HCl、CO", "required_frequency": "自动监测",
-             "times": n_auto, "compliant_times": n_auto - rng.choice([0, 0, 0, 1, 2, 4]), "compliance_rate": None},
+             "times": n_auto, "compliant_times": n_auto - (rng.choice([1, 3]) if ent.get("_problem") else rng.choice([0] * 9 + [1])), "compliance_rate": None},
             {"year": y, "category": "废水", "point": "DW001", "factors": "COD、氨氮、重金属", "required_frequency": "每月1次",
-             "times": 12, "compliant_times": 12 - rng.choice([0, 0, 0, 1]), "compliance_rate": None},
+             "times": 12, "compliant_times": 12 - rng.choice([0] * 11 + [1]), "compliance_rate": None},
         ]
         for m in out["ent_monitoring"][-2:]:
             m["compliance_rate"] = round(100 * m["compliant_times"] / m["times"], 1)
-    out["ent_reports"] = [{"report_type": "碳核查报告", "year": year, "author": "东岚省低碳发展中心（虚构）",
+    out["ent_reports"] = [{"report_type": "碳核查报告", "year": year, "author": "东岚省低碳发展中心",
                            "completed": f"{year + 1}-03-20", "conclusions": "排放数据真实、完整"}] if ent["ghg_reporting"] == "是" else []
     if ent["key_energy_user"] == "是":
-        out["ent_reports"].append({"report_type": "能源审计报告", "year": year - 1, "author": "东岚节能技术服务中心（虚构）",
+        out["ent_reports"].append({"report_type": "能源审计报告", "year": year - 1, "author": "东岚节能技术服务中心",
                                    "completed": f"{year}-06-30", "conclusions": "余热锅炉效率偏低，建议优化"})
     if rng.random() < 0.35:
         out["ent_inspections"].append({"source": rng.choice(["省级生态环境保护督察", "执法检查", "信访投诉"]),
@@ -374,7 +440,7 @@ def enterprise_data(ent: Mapping[str, Any], year: int, system: IndicatorSystem, 
                                        "measures": "已制定整改方案并落实", "status": rng.choice(["已完成", "已完成", "整改中"])})
     out["ent_profile"] = [{
         "name": ent["name"], "uscc": ent["uscc"], "address": ent["address"], "legal_rep": rng.choice(config()["people"]),
-        "established": f"{rng.randint(2008, 2020)}-0{rng.randint(1, 9)}-01", "employees": rng.randint(45, 220),
+        "established": f"{rng.randint(2008, 2020)}-0{rng.randint(1, 9)}-01", "employees": ent["_employees"],
         "area": rng.randint(20000, 90000), "main_process": "回转窑焚烧+二燃室+余热锅炉+SNCR脱硝+半干法脱酸+活性炭吸附+布袋除尘+湿法脱酸",
         "main_equipment": f"回转窑焚烧线{1 if cap < 30000 else 2}条；余热锅炉；烟气在线监测系统",
         "design_capacity": cap, "capacity_unit": "t/a", "permit_no": ent["permit_no"],
@@ -387,8 +453,8 @@ def enterprise_data(ent: Mapping[str, Any], year: int, system: IndicatorSystem, 
         "emergency_plan_date": f"{year - 1}-0{rng.randint(1, 9)}-15", "drills": rng.randint(1, 4), "emergency_training": "是",
         "disclosure": "是", "disclosure_channel": "全国排污许可证管理信息平台、企业网站",
         "last_cp_audit": f"{year - rng.randint(1, 5)}-1{rng.randint(0, 2)}-20", "last_cp_accepted": rng.choice(["是", "是", "否"]),
-        "mid_high_fee_rate": rng.choice([50, 60, 80, 100]), "permit_reports_on_time": rng.choice(["是", "是", "是", "否"]),
-        "permit_violations": rng.choice([0, 0, 0, 1]),
+        "mid_high_fee_rate": rng.choice([50, 60, 80, 100]), "permit_reports_on_time": rng.choice(["是"] * 11 + ["否"]),
+        "permit_violations": rng.choice([0] * 11 + [1]),
     }]
     out["ent_indicators"] = list(ind.values())
     return out
@@ -431,6 +497,18 @@ def add_mistakes(data: dict[str, list[dict]], kind: str, year: int) -> str:
         data["ent_profile"][0]["remarks"] = '=HYPERLINK("http://example.com","点此查看")'
         return "日期写成中文格式；备注以“=”开头（公式注入，须按文本处理）"
     raise ValueError(kind)
+
+
+#: What the team's site visit corrected, for the mistakes a visit finds (the enterprise resubmitted the data).
+CORRECTED = {
+    "scale_slip": "2024 年电力消耗量：原填报数值按“万kWh”计却选了 kWh，按电费结算单更正，企业已重新报送",
+    "discharge_gt_generation": "化学需氧量排放量大于产生量：按在线监测与进水水质重新核算，企业已重新报送",
+}
+
+
+def mistake_of(index: int) -> str | None:
+    """The typical mistake the demo puts into the returned workbook of the enterprise at ``index``."""
+    return MISTAKES[index // 3] if index % 3 == 1 and index // 3 < len(MISTAKES) else None
 
 
 MISTAKES = ("unit_in_cell", "fullwidth_thousands", "approximate", "not_available", "discharge_gt_generation",
@@ -481,35 +559,3 @@ def fill_template(template: Path, out: Path, data: Mapping[str, Sequence[Mapping
 
 def demo_system() -> IndicatorSystem:
     return load_system(config()["indicator_system"])
-
-
-@_in_demo_pack
-def simulate_progress(master: Path, today: dt.date, seed: int = 11) -> int:
-    """Enterprises report progress on their proposals, as the tracking loop of 5.3.2 expects.
-
-    About a third have finished (with actual savings), a third are under way, the rest not started.
-    Returns the number of tracking rows updated.
-    """
-    from cpxl.book.masterio import update_master
-    from cpxl.book.xlsxread import read_master_data
-
-    rows = read_master_data(master)["tracking"]
-    rng = random.Random(seed)
-    changed = 0
-    for r in rows:
-        start = dt.date.fromisoformat(r["planned_start"]) if r.get("planned_start") else today
-        x = rng.random()
-        if x < 0.35:
-            r["actual_start"] = (start + dt.timedelta(days=rng.randint(-10, 20))).isoformat()
-            r["actual_end"] = min(today, start + dt.timedelta(days=rng.randint(30, 80))).isoformat()
-            r["status"], r["progress"] = "已完成", 100
-            if isinstance(r.get("expected_savings"), (int, float)):
-                r["actual_savings"] = round(r["expected_savings"] * rng.uniform(0.7, 1.15), 1)
-            r["actual_effect"] = rng.choice(["已投运，效果基本达到预期", "已完成改造，运行稳定", "效果略低于预期，正在优化"])
-            changed += 1
-        elif x < 0.7:
-            r["actual_start"] = (start + dt.timedelta(days=rng.randint(0, 40))).isoformat()
-            r["status"], r["progress"] = "实施中", rng.choice([20, 40, 60, 80])
-            changed += 1
-    update_master(master, {"tracking": rows})
-    return changed

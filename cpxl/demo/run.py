@@ -1,6 +1,7 @@
-"""The bundled demo audit end to end, as a regulator and 28 enterprises would run it: master workbook,
-templates, returned workbooks (some with typical mistakes, one wrong attachment), ingest, diagnosis, plan
-(with simulated progress on the proposals), the report and the Excel add-in."""
+"""The bundled demo audit end to end, as a regulator, its audit team and 28 enterprises would run it: master
+workbook, templates, returned workbooks (some with typical mistakes, one wrong attachment), ingest, the
+corrected resubmissions (one enterprise does not resubmit), diagnosis, the plan with the team's review between
+its runs (:mod:`cpxl.demo.team`), the enterprises' progress, the report and the Excel add-in."""
 
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ from cpxl.diagnosis import diagnose
 from cpxl.intake.ingest import ingest
 from cpxl.plan.run import plan
 from cpxl.report import render_report
+
+from . import team
 
 
 def _summary_text(result: Any) -> str:
@@ -48,8 +51,9 @@ def run_demo(root: Path, n: int = 28, year: int = 2025, mistakes: bool = True) -
     notes: dict[str, str] = {}
     for i, e in enumerate(ents):
         data = demo.enterprise_data(e, year, system)
-        if mistakes and i % 3 == 1 and (i // 3) < len(demo.MISTAKES):
-            notes[e["name"]] = demo.add_mistakes(data, demo.MISTAKES[i // 3], year)
+        kind = demo.mistake_of(i) if mistakes else None
+        if kind:
+            notes[e["name"]] = demo.add_mistakes(data, kind, year)
         out = folder.inbox / by_uscc[e["uscc"]].name
         demo.fill_template(by_uscc[e["uscc"]], out, data)
         returned.append(out)
@@ -58,19 +62,40 @@ def run_demo(root: Path, n: int = 28, year: int = 2025, mistakes: bool = True) -
     res = ingest(folder.root)
     steps["企业报送校验"] = (f"接受 {res.count('accepted')} 份，退回修改 {res.count('rejected')} 份，"
                        f"无法读取 {res.count('unreadable')} 份；校验报告 {res.report}")
-    today = dt.date(year + 1, 11, 24)  # the demo audit's "today": the report-writing stage of its work plan
+    # the enterprises correct what the feedback marked and send again — all but the last one
+    rejected = [f.enterprise_uscc for f in res.files if f.outcome == "rejected" and f.enterprise_uscc]
+    again = []
+    for e in ents:
+        if e["uscc"] in rejected[:-1]:
+            out = folder.inbox / f"{by_uscc[e['uscc']].stem}_修改稿.xlsx"
+            demo.fill_template(by_uscc[e["uscc"]], out, demo.enterprise_data(e, year, system))
+            again.append(out)
+    if again:
+        res2 = ingest(folder.root, files=again)
+        steps["修改后重新报送"] = (f"{len(again)} 家企业按反馈修改后重新报送，接受 {res2.count('accepted')} 份；"
+                            f"{max(0, len(rejected) - len(again))} 家未按期重新报送")
     d = diagnose(folder.root)
     steps["诊断评分"] = _summary_text(d)
+    # 5.3: cpxl suggests, the audit team decides (see cpxl.demo.team)
+    start = dt.date(year + 1, 7, 20)
+    team.confirm_settings(folder.master, start)  # the team sets its regional thresholds first
+    plan(folder.root, today=start)
+    team.review_targets(folder.master, start + dt.timedelta(days=8))
+    team.estimate_and_score(folder.master, start + dt.timedelta(days=30))
+    plan(folder.root, today=start + dt.timedelta(days=30))
+    team.decide_proposals(folder.master, start + dt.timedelta(days=37))
+    today = dt.date(year + 1, 11, 24)  # the demo audit's "today": the report-writing stage of its work plan
+    plan(folder.root, today=today)
+    team.simulate_progress(folder.master, today)
     p = plan(folder.root, today=today)
-    demo.simulate_progress(folder.master, today)
-    p = plan(folder.root, today=today)
+    team.record_lessons(folder.master)
     c = p.counts
     counts = (f"目标 {c.get('targets', 0)} 项；方案 {c.get('proposals', 0)} 项（行业层面 {c.get('industry_proposals', 0)}，"
               f"企业层面 {c.get('enterprise_proposals', 0)}；无/低费 {c.get('low_cost', 0)}，中/高费 {c.get('mid_high_cost', 0)}）；"
-              f"跟踪 {c.get('tracking', 0)} 项")
-    decided = "，".join(f"{k} {v} 项" for k, v in p.decisions.items())
-    steps["目标与方案"] = f"{counts}；筛选结论：{decided}；逾期 {p.overdue} 项"
-    r = render_report(folder.root, pdf=True)
+              f"跟踪 {c.get('tracked_proposals', 0)} 项方案（{c.get('tracking', 0)} 项企业实施任务）")
+    states = "，".join(f"{k} {v} 项" for k, v in p.states.items())
+    steps["目标与方案"] = f"{counts}；审核小组评定：{states}；超标排放等问题 {p.breaches} 项；逾期 {p.overdue} 项"
+    r = render_report(folder.root, pdf=True, today=today)
     steps["审核报告"] = f"{r.docx}；PDF：{r.pdf}"
     from cpxl.excel.addin import build as build_addin
 
