@@ -1,7 +1,7 @@
-"""Targets, proposals, screening, economics and tracking (5.3.1–5.3.2): cpxl.plan.run and its parts.
+"""Targets, proposals, screening, economics and tracking (5.3.1–5.3.2): cpxl.plan and its parts.
 
-The small industry used throughout (3 enterprises, statistical year 2025), indicators from the
-T/ZAEPI hazardous-waste incineration system:
+The small industry used throughout (statistical year 2025), indicators from the T/ZAEPI hazardous-waste
+incineration system; D is on the enterprise list but its submission was never accepted:
 
 =====================  ========  ========  ========  ===========================
 indicator              A         B         C         benchmarks Ⅰ / Ⅱ / Ⅲ
@@ -12,11 +12,13 @@ indicator              A         B         C         benchmarks Ⅰ / Ⅱ / Ⅲ
 NOₓ mg/Nm³              120 (Ⅰ)   180 (Ⅱ)   260 (—)   ≤150 / ≤200 / ≤250
 焚烧线年运行时间 h        7500 (Ⅰ)  6500 (Ⅱ)  5500 (Ⅲ)  >7000 / >6000 / >5000
 清洁生产审核（定性）       Ⅰ级       Ⅲ级       未达到Ⅲ级
+一级能效产品比例 %        95        104 (!)   75        ≥90 / ≥80 / ≥70
 output t                10000     20000     5000
 =====================  ========  ========  ========  ===========================
 
-With 共性问题判定比例 50 %: energy (B, C miss Ⅱ级: 2/3) and 清洁生产审核 (B, C: 2/3) are common
-problems and the audit focus; water (1/3), NOₓ (1/3), runtime (1/3) are not.
+C's NOₓ at outlet DA001 (260 mg/Nm³) exceeds the limit it reported (250): a breach. B's 104 % is no share at
+all: a data error, no target, a data request. The diagnosis names each enterprise's blockers; its common
+problems are energy and 清洁生产审核 (B and C miss Ⅱ级) and its industry focus is energy.
 """
 
 from __future__ import annotations
@@ -27,7 +29,6 @@ import shutil
 from pathlib import Path
 
 import numpy_financial as npf
-import openpyxl
 import pytest
 import typer
 from typer.testing import CliRunner
@@ -37,34 +38,36 @@ from cpxl.book.master import init_audit
 from cpxl.book.masterio import update_master
 from cpxl.book.xlsxread import read_master_data
 from cpxl.cli.plan import plan_command
+from cpxl.diagnosis.compliance import Limit, applicable_limit, convert, find_breaches, pollutant_in_text
 from cpxl.domain import codes
 from cpxl.domain.indicators import load_system
 from cpxl.plan import economics as econ
+from cpxl.plan.effects import Basis, gap_effect
 from cpxl.plan.proposals import (
+    CommonProblem,
     EconomicSettings,
-    Problem,
+    Gap,
     decide,
     evaluate_proposals,
     find_catalogue,
     generate_proposals,
-    indicators_in_text,
-    load_catalogue,
     screen_proposals,
 )
-from cpxl.plan.run import PlanError, plan, resolve_settings
+from cpxl.plan.review import effective_state, pending
+from cpxl.plan.run import PlanError, indicators_in_text, plan, resolve_settings
 from cpxl.plan.targets import (
     BEST_3Y,
     NEXT_LEVEL,
     POLICY,
     TOP_QUARTILE,
-    PotentialInputs,
     TargetInputs,
+    bounds,
     candidates_for,
     choose,
     collect_values,
-    improvement_potential,
     indicators_from_sheet,
     make_targets,
+    out_of_bounds,
     quantile_inc,
     top_quartile,
 )
@@ -72,9 +75,10 @@ from cpxl.plan.tracking import Schedule, add_months, build_tracking, follow_up, 
 
 YEAR = 2025
 IDS = ["incineration_runtime", "waste_specific_energy", "waste_specific_water", "nox_concentration",
-       "clean_production_audit"]
-ENERGY, WATER, NOX, RUNTIME, CPA = ("waste_specific_energy", "waste_specific_water", "nox_concentration",
-                                    "incineration_runtime", "clean_production_audit")
+       "clean_production_audit", "energy_efficient_product_ratio"]
+ENERGY, WATER, NOX, RUNTIME, CPA, RATIO = ("waste_specific_energy", "waste_specific_water", "nox_concentration",
+                                           "incineration_runtime", "clean_production_audit",
+                                           "energy_efficient_product_ratio")
 
 
 def _uscc(n: int) -> str:
@@ -82,14 +86,14 @@ def _uscc(n: int) -> str:
     return body + codes.uscc_check_char(body)
 
 
-A, B, C = _uscc(1), _uscc(2), _uscc(3)
-NAMES = {A: "A危废处置有限公司", B: "B危废处置有限公司", C: "C危废处置有限公司"}
+A, B, C, D = _uscc(1), _uscc(2), _uscc(3), _uscc(4)
+NAMES = {A: "A危废处置有限公司", B: "B危废处置有限公司", C: "C危废处置有限公司", D: "D危废处置有限公司"}
+TEAM = {"reviewed_by": "张明华", "reviewed_on": "2026-08-01"}
 
 
 def _values() -> list[dict]:
-    table = {
-        ENERGY: (50, 70, 90), WATER: (7, 11, 9), NOX: (120, 180, 260), RUNTIME: (7500, 6500, 5500),
-    }
+    table = {ENERGY: (50, 70, 90), WATER: (7, 11, 9), NOX: (120, 180, 260), RUNTIME: (7500, 6500, 5500),
+             RATIO: (95, 104, 75)}
     rows = []
     for k, u in enumerate((A, B, C)):
         for iid, vals in table.items():
@@ -109,25 +113,31 @@ def _system_rows() -> list[dict]:
 
 def _data() -> dict[str, list[dict]]:
     ents = [{"name": NAMES[u], "uscc": u, "industry_code": "N7724", "county": "某县", "size": "中型",
-             "key_polluter": "是", "contact_person": "张三", "contact_phone": "13800000000"} for u in (A, B, C)]
+             "key_polluter": "是", "contact_person": "张三", "contact_phone": "13800000000"} for u in (A, B, C, D)]
     products = [{"ent_uscc": u, "ent_name": NAMES[u], "year": YEAR, "product": "危险废物焚烧处置量", "unit": "t",
                  "output": out} for u, out in ((A, 10000), (B, 20000), (C, 5000))]
-    products.append({"ent_uscc": B, "ent_name": NAMES[B], "year": YEAR, "product": "其他", "unit": "万t", "output": 0})
     carbon = []
     for u, power, fuel in ((A, 5000, 3000), (B, 8000, 4000), (C, 3000, 1000)):
         carbon += [{"ent_uscc": u, "ent_name": NAMES[u], "year": YEAR, "source": "外购电力", "emission": power},
                    {"ent_uscc": u, "ent_name": NAMES[u], "year": YEAR, "source": "化石燃料燃烧", "emission": fuel},
                    {"ent_uscc": u, "ent_name": NAMES[u], "year": YEAR, "source": "废弃物焚烧", "emission": 99999}]
     gas = [{"ent_uscc": C, "ent_name": NAMES[C], "year": YEAR, "outlet": "DA001", "pollutant": "氮氧化物",
-            "discharged": 6.0},
+            "discharged": 6.0, "concentration": 260.0, "conc_unit": "mg/Nm³", "limit": 250.0},
            {"ent_uscc": C, "ent_name": NAMES[C], "year": YEAR, "outlet": "DA002", "pollutant": "氮氧化物",
-            "discharged": 4.0}]
-    diagnosis = [{"uscc": B, "enterprise": NAMES[B], "level": "III级",
-                  "blockers": "「吨入厂危废水消耗量」当前值 11 m³/t，达到Ⅲ级；要求：Ⅱ级基准值：≤10"}]
+            "discharged": 4.0, "concentration": 200.0, "conc_unit": "mg/Nm³", "limit": 250.0}]
+    diagnosis = [
+        {"uscc": A, "enterprise": NAMES[A], "level": "II级", "blockers": ENERGY},
+        {"uscc": B, "enterprise": NAMES[B], "level": "III级", "blockers": f"{ENERGY}、{WATER}、{CPA}"},
+        {"uscc": C, "enterprise": NAMES[C], "level": "不达标", "blockers": f"{NOX}、{ENERGY}、{CPA}、{RUNTIME}"},
+        {"uscc": D, "enterprise": NAMES[D], "level": "数据不全", "missing": "全部指标（企业尚未报送数据）"}]
+    common = [{"rank": 1, "indicator_id": ENERGY, "indicator": "吨入厂危废综合能耗", "n_assessed": 3, "n_below": 2},
+              {"rank": 2, "indicator_id": CPA, "indicator": "清洁生产审核", "n_assessed": 3, "n_below": 2}]
+    focus = [{"rule": "5.2.2", "flag": "重点用能单位", "focus": "能源", "industry_focus": "是", "indicators": ENERGY}]
     work_plan = [{"stage": "报告编制", "task": "提出清洁生产方案", "due_date": "2026-09-30"}]
     return {"indicator_system": _system_rows(), "enterprises": ents, "indicator_values": _values(),
             "all_ent_products": products, "all_ent_carbon": carbon, "all_ent_wastegas": gas,
-            "diagnosis": diagnosis, "work_plan": work_plan, "plan_settings": [{"common_share": 50}]}
+            "diagnosis": diagnosis, "common_problems": common, "audit_focus": focus, "work_plan": work_plan,
+            "plan_settings": [{"common_share": 50}]}
 
 
 @pytest.fixture(scope="module")
@@ -205,180 +215,221 @@ def test_candidates_next_level_top_quartile_best_of_three_years(indicators) -> N
     assert choose(e, cands, NEXT_LEVEL, policy=55).value == 40
 
 
-def test_make_targets_rules_focus_flags_and_policy_kept(indicators) -> None:
+def test_physical_bounds(indicators) -> None:
+    assert bounds(indicators[RATIO]) == (0, 100)
+    assert bounds(indicators[ENERGY]) == (0, math.inf)
     values = collect_values(_values(), indicators)
-    policy = {"scope": "行业", "indicator_id": ENERGY, "target": 55, "rule": "政策目标", "origin": "审核组填写",
-              "remarks": "省级方案要求"}
-    old_generated = {"scope": "企业", "uscc": A, "indicator_id": ENERGY, "target": 1, "rule": NEXT_LEVEL,
-                     "origin": "cpxl生成"}
+    assert out_of_bounds(indicators, values, YEAR) == [(B, RATIO, 104)]
+    # a top quartile or next level can never exceed 100 %
+    rows, _ = make_targets(TargetInputs(indicators=indicators, values=values, year=YEAR, names=NAMES, focus=[RATIO],
+                                        priorities={B: [(RATIO, "制约升级")], C: [(RATIO, "制约升级")]}))
+    assert all(0 <= r["target"] <= 100 and 0 <= r["baseline"] <= 100 for r in rows)
+    assert not any(r["uscc"] == B for r in rows)  # 104 % is a data error, not a baseline
+
+
+def test_make_targets_few_per_enterprise_breaches_first(indicators) -> None:
+    values = collect_values(_values(), indicators)
+    policy = {"scope": "行业", "indicator_id": ENERGY, "target": 55, "rule": "政策目标", "origin": "审核组填写"}
+    confirmed = {"scope": "企业", "uscc": A, "indicator_id": WATER, "baseline": 7, "target": 6.5, "rule": NEXT_LEVEL,
+                 "origin": "cpxl生成", "state": "已确认", **TEAM}
+    prio = {A: [(ENERGY, "制约升级")],
+            B: [(ENERGY, "制约升级"), (WATER, "制约升级"), (CPA, "制约升级")],
+            C: [(NOX, "超标排放"), (ENERGY, "制约升级"), (CPA, "制约升级"), (RUNTIME, "制约升级")]}
     rows, warnings = make_targets(TargetInputs(
-        indicators=indicators, values=values, year=YEAR, names=NAMES, focus=[ENERGY, CPA],
-        individual={B: [WATER], C: [NOX, RUNTIME]}, rule=NEXT_LEVEL, target_year=2027,
-        existing=[policy, old_generated]))
+        indicators=indicators, values=values, year=YEAR, names=NAMES, focus=[ENERGY, CPA], priorities=prio,
+        limits={(C, NOX): 240.0}, max_targets=3, rule=NEXT_LEVEL, target_year=2027, existing=[policy, confirmed]))
     assert not warnings
-    assert rows[0] == policy  # the regulator's row, untouched, first
-    by = {(r["scope"], r.get("uscc") or "", r["indicator_id"]): r for r in rows[1:]}
+    assert rows[:2] == [policy, confirmed]  # the team's rows, untouched, first
+    by = {(r["scope"], r.get("uscc") or "", r["indicator_id"]): r for r in rows[2:]}
     assert ("行业", "", ENERGY) not in by  # the policy row is the industry target
-    # enterprise energy targets: A next level 40 (stricter than policy 55) — and stricter than every
-    # enterprise's current value (best 50), so flagged; B next level 60 → policy 55; C 80 → policy 55
+    # A: next level 40 — stricter than every enterprise's current value (best 50): flagged
     a = by[("企业", A, ENERGY)]
-    assert (a["target"], a["rule"], a["beyond_best"], a["focus"]) == (40, NEXT_LEVEL, "是", "是")
+    assert (a["target"], a["rule"], a["beyond_best"], a["priority"], a["state"]) == (40, NEXT_LEVEL, "是", "制约升级", "建议")
     assert "企业近三年最好水平 45" in a["candidates"] and "政策目标 55" in a["candidates"]
+    # B: three targets, the policy floor 55 on energy
+    assert [k[2] for k in by if k[1] == B] == [ENERGY, WATER, CPA]
     assert (by[("企业", B, ENERGY)]["target"], by[("企业", B, ENERGY)]["rule"]) == (55, POLICY)
-    assert (by[("企业", C, ENERGY)]["target"], by[("企业", C, ENERGY)]["rule"]) == (55, POLICY)
+    # C: at most 3 — the breach first; the limit (240) is stricter than the next level (250)
+    assert [k[2] for k in by if k[1] == C] == [NOX, ENERGY, CPA]
+    c = by[("企业", C, NOX)]
+    assert (c["target"], c["rule"], c["priority"]) == (240, "排放限值", "超标排放")
     # industry target for the qualitative focus indicator: median level of {1, 3, 4} is Ⅲ → Ⅱ
     ind_cpa = by[("行业", "", CPA)]
     assert (ind_cpa["baseline"], ind_cpa["target"], ind_cpa["unit"]) == (3, 2, "级")
-    assert ind_cpa["target_text"].startswith("达到Ⅱ级")
-    # A is at Ⅰ级 on the qualitative indicator: no target; B Ⅲ → Ⅱ, C below Ⅲ → Ⅲ
-    assert ("企业", A, CPA) not in by
-    assert by[("企业", B, CPA)]["target"] == 2 and by[("企业", C, CPA)]["target"] == 3
-    # individual problems get targets too (not focus): B water 11 → 10; C NOx 260 → 250; C runtime 5500 → 6000
-    assert (by[("企业", B, WATER)]["target"], by[("企业", B, WATER)]["focus"]) == (10, "否")
-    assert by[("企业", C, NOX)]["target"] == 250
-    assert by[("企业", C, RUNTIME)]["target"] == 6000
-    assert all(r["rule"] and r["origin"] == "cpxl生成" for r in rows[1:])  # every target has its rule
+    assert all(r["rule"] and r["origin"] == "cpxl生成" and r["state"] == "建议" for r in rows[2:])
 
 
 def test_best_of_three_years_rule(indicators) -> None:
     values = collect_values(_values(), indicators)
-    rows, _ = make_targets(TargetInputs(indicators=indicators, values=values, year=YEAR, names=NAMES,
-                                        focus=[ENERGY], rule=BEST_3Y, target_year=2027))
+    rows, _ = make_targets(TargetInputs(indicators=indicators, values=values, year=YEAR, names=NAMES, focus=[ENERGY],
+                                        priorities={A: [(ENERGY, "制约升级")], B: [(ENERGY, "制约升级")]},
+                                        rule=BEST_3Y, target_year=2027))
     by = {(r["scope"], r["uscc"]): r for r in rows}
     assert (by[("企业", A)]["target"], by[("企业", A)]["rule"]) == (45, BEST_3Y)
-    assert by[("企业", A)]["beyond_best"] == "是"  # 45 is better than every enterprise's 2025 value (best 50)
     assert by[("企业", B)]["rule"] == NEXT_LEVEL  # no history → falls back to the next level
-    # industry: median 70 (Ⅲ) → next level 60; best-of-three is not an industry rule → next level
     assert (by[("行业", "")]["baseline"], by[("行业", "")]["target"]) == (70, 60)
 
 
-# --------------------------------------------------------------------------- improvement potential
+# --------------------------------------------------------------------------- effects
 
 
-def test_improvement_potential_by_hand(indicators) -> None:
-    targets = [
-        {"scope": "企业", "uscc": A, "indicator_id": ENERGY, "baseline": 50, "target": 40},
-        {"scope": "企业", "uscc": B, "indicator_id": ENERGY, "baseline": 70, "target": 60},
-        {"scope": "企业", "uscc": C, "indicator_id": ENERGY, "baseline": 90, "target": 80},
-        {"scope": "企业", "uscc": B, "indicator_id": WATER, "baseline": 11, "target": 10},
-        {"scope": "企业", "uscc": C, "indicator_id": NOX, "baseline": 260, "target": 250},
-        {"scope": "企业", "uscc": C, "indicator_id": RUNTIME, "baseline": 5500, "target": 6000},  # no saving
-        {"scope": "行业", "uscc": "", "indicator_id": ENERGY, "baseline": 70, "target": 60},  # not per enterprise
-    ]
-    cat = load_catalogue(find_catalogue(IDS).path)
-    rows, totals, warnings = improvement_potential(PotentialInputs(
-        targets=targets, mapping=cat.potential, outputs={A: 10000, B: 20000, C: 5000},
-        emissions={(C, "氮氧化物"): 10.0}, energy_co2={A: 8000, B: 12000, C: 4000}, names=NAMES,
-        indicators=indicators))
-    assert not warnings
-    tot = {t["item"]: t["total"] for t in totals}
-    # energy: A (50−40)×10000×0.001 = 100 tce; B (70−60)×20000×0.001 = 200; C (90−80)×5000×0.001 = 50 → 350
-    assert tot["综合能耗"] == pytest.approx(350)
-    # water: B (11−10)×20000 = 20000 m³
-    assert tot["新鲜水"] == pytest.approx(20000)
-    # NOₓ: C 10 t × (1 − 250/260) = 0.384615 t
-    assert tot["氮氧化物"] == pytest.approx(10 * (1 - 250 / 260), abs=1e-4)
-    # CO₂ (energy-related): A 8000×(1−40/50) = 1600; B 12000×(1−60/70) = 1714.29; C 4000×(1−80/90) = 444.44
-    assert tot["二氧化碳"] == pytest.approx(1600 + 12000 / 7 + 4000 / 9, abs=1e-3)
-    energy = {r["uscc"]: r for r in rows if r["item"] == "综合能耗"}
-    assert energy[B]["share"] == pytest.approx(57.14, abs=0.01)  # 200 / 350
-    assert energy[A]["share"] == pytest.approx(28.57, abs=0.01)
-    assert set(energy) == {A, B, C} and all(r["industry_total"] == pytest.approx(350) for r in energy.values())
-    # without output: a warning, no row
-    _, totals2, w2 = improvement_potential(PotentialInputs(targets=targets[:1], mapping=cat.potential, outputs={},
-                                                           names=NAMES))
-    assert not totals2 and NAMES[A] in w2[0]
+def test_effects_are_computed_from_the_gap(indicators) -> None:
+    basis = Basis(output=10000, emissions={"氮氧化物": 10.0}, wastes={"飞灰": 500.0}, energy_co2=8000)
+    e = gap_effect(indicators[ENERGY], 50, 40, basis)
+    # (50 − 40) kgce/t × 10000 t = 100 tce; CO₂ 8000 × (1 − 40/50) = 1600 t
+    assert [(a.item, a.unit, round(a.amount, 6)) for a in e.amounts] == [("综合能耗", "tce", 100), ("二氧化碳", "tCO₂", 1600)]
+    assert e.change.startswith("吨入厂危废综合能耗由 50 kgce/t 降至 40 kgce/t")
+    assert "年节约综合能耗 100 tce" in e.text
+    n = gap_effect(indicators[NOX], 260, 250, basis)  # 10 t × (1 − 250/260)
+    assert n.amounts[0].item == "氮氧化物" and n.amounts[0].amount == pytest.approx(10 / 26)
+    w = gap_effect(indicators[WATER], 11, 10, basis)
+    assert (w.amounts[0].item, w.amounts[0].amount) == ("新鲜水", 10000)
+    q = gap_effect(indicators[CPA], 3, 2, basis)
+    assert not q.amounts and q.change == "清洁生产审核由Ⅲ级提升至Ⅱ级"
+    r = gap_effect(indicators[RUNTIME], 5500, 6000, basis)
+    assert not r.amounts and "提高至 6000 h" in r.change
+    assert not gap_effect(indicators[ENERGY], 50, 40, None).amounts  # no output, no quantity claimed
+
+
+# --------------------------------------------------------------------------- compliance
+
+
+def test_compliance_limits_units_and_sources() -> None:
+    lim = {("废气", "氟化氢"): [Limit("氟化氢", 4.0, "mg/Nm³", "1小时均值", "表3", "GB 18484-2020"),
+                                Limit("氟化氢", 2.0, "mg/Nm³", "24小时均值或日均值", "表3", "GB 18484-2020")],
+           ("废气", "铊及其化合物"): [Limit("铊及其化合物", 0.05, "mg/Nm³", "测定均值", "表3", "GB 18484-2020")],
+           ("废气", "二噁英类"): [Limit("二噁英类", 0.5, "ngTEQ/Nm³", "测定均值", "表3", "GB 18484-2020")]}
+    assert applicable_limit(lim, "废气", "HF").value == 2.0  # the daily value, never the hourly one
+    assert convert(0.5, "ngTEQ/Nm³", "ngTEQ/m³") == 0.5 and convert(50, "μg/Nm³", "mg/Nm³") == pytest.approx(0.05)
+    assert pollutant_in_text("HF浓度（日均值）", ["氟化氢", "氯化氢"]) == "氟化氢"
+    assert pollutant_in_text("COD排放浓度", ["一氧化碳"]) is None  # CO is not in COD
+    data = {
+        "all_ent_wastegas": [
+            {"ent_uscc": A, "ent_name": "A", "year": YEAR, "outlet": "DA001", "pollutant": "氟化氢",
+             "concentration": 3.0, "conc_unit": "mg/Nm³", "limit": 4.0},  # the enterprise took the 1-hour value
+            {"ent_uscc": A, "ent_name": "A", "year": YEAR, "outlet": "DA001", "pollutant": "二噁英类",
+             "concentration": 0.714, "conc_unit": "ngTEQ/Nm³", "limit": 0.5},
+            {"ent_uscc": B, "ent_name": "B", "year": YEAR, "outlet": "DA001", "pollutant": "氟化氢",
+             "concentration": 1.5, "conc_unit": "mg/Nm³", "limit": 1.0},  # a stricter permit limit applies
+            {"ent_uscc": B, "ent_name": "B", "year": YEAR - 1, "outlet": "DA001", "pollutant": "氟化氢",
+             "concentration": 9.0, "conc_unit": "mg/Nm³", "limit": 1.0}],  # another year
+        "indicator_values": [{"uscc": C, "enterprise": "C", "year": YEAR, "indicator_id": "thallium_compound",
+                              "indicator": "铊及其化合物（以Tl计，测定均值）", "unit": "mg/Nm³", "value": 0.07}],
+        "all_ent_monitoring": [{"ent_uscc": C, "ent_name": "C", "year": YEAR, "category": "废水", "point": "DW001",
+                                "times": 12, "compliant_times": 11}],
+        "all_ent_management": [{"ent_uscc": B, "ent_name": "B", "permit_violations": 1, "permit_reports_on_time": "否"}],
+        "all_ent_profile": [{"ent_uscc": C, "ent_name": "C", "permit_valid_until": "2025-06-30"}],
+    }
+    found = find_breaches(data, YEAR, lim)
+    got = {(b.enterprise, b.kind, b.pollutant): b for b in found}
+    hf = got[("A", "排放浓度超标", "氟化氢")]
+    assert (hf.value, hf.limit, hf.standard, hf.limit_type) == (3.0, 2.0, "GB 18484-2020 表3", "24小时均值或日均值")
+    assert "宽于" in hf.detail and hf.exceed_ratio == pytest.approx(0.5)
+    assert got[("A", "排放浓度超标", "二噁英类")].limit == 0.5
+    b = got[("B", "排放浓度超标", "氟化氢")]
+    assert b.limit == 1.0 and "企业填报" in b.standard
+    assert got[("C", "排放浓度超标", "铊及其化合物")].value == 0.07  # from the indicator values
+    assert ("C", "监测超标", "") in {(x.enterprise, x.kind, "") for x in found}
+    assert {x.kind for x in found if x.enterprise == "B"} >= {"违反排污许可", "执行报告未按时提交"}
+    assert any(x.kind == "许可证过期" and x.enterprise == "C" for x in found)
+    assert "0.714 ngTEQ/Nm³" in got[("A", "排放浓度超标", "二噁英类")].sentence()
 
 
 # --------------------------------------------------------------------------- proposals
 
 
+def _gap(indicators, uscc, iid, base, target, reason="制约升级", basis=None) -> Gap:
+    ind = indicators[iid]
+    return Gap(uscc, iid, ind.name, ind.unit, base, target, reason, gap_effect(ind, base, target, basis))
+
+
 def test_indicators_in_text(indicators) -> None:
-    text = "「吨入厂危废水消耗量」当前值 11；nox_concentration 偏高"
-    assert indicators_in_text(text, indicators) == [WATER, NOX]
+    assert indicators_in_text(f"{WATER}、{NOX}", indicators) == [WATER, NOX]
+    assert indicators_in_text("「吨入厂危废水消耗量」当前值 11", indicators) == [WATER]
 
 
-def _problems(indicators):
-    common = [Problem(ENERGY, "吨入厂危废综合能耗", "共性", "共性：能耗", "", (B, C), 2 / 3),
-              Problem(CPA, "清洁生产审核", "共性", "共性：审核", "", (B, C), 2 / 3)]
-    individual = {B: [Problem(WATER, "吨入厂危废水消耗量", "个性", "个性：水", B, (B,))],
-                  C: [Problem(NOX, "NOₓ", "个性", "个性：NOx", C, (C,)),
-                      Problem(RUNTIME, "运行时间", "个性", "个性：运行时间", C, (C,))]}
-    return common, individual
-
-
-def test_generate_proposals_levels_ids_and_problem_ties(indicators) -> None:
+def test_generate_proposals_from_gaps(indicators) -> None:
     cat = find_catalogue(IDS)
-    common, individual = _problems(indicators)
-    gen = generate_proposals(common, individual, cat, [], 5.0, NAMES)
-    h = [r for r in gen.rows if r["level"] == "行业层面"]
-    e = [r for r in gen.rows if r["level"] == "企业层面"]
-    assert [r["proposal_id"] for r in h] == [f"H-{i:02d}" for i in range(1, len(h) + 1)]
-    assert [r["proposal_id"] for r in e] == [f"E-{i:03d}" for i in range(1, len(e) + 1)]
-    assert {r["catalogue_id"] for r in h} >= {"waste_heat_boiler", "vfd", "cp_management", "smart_blending"}
-    assert all(r["problem"] and r["indicator_ids"] for r in gen.rows)  # every proposal tied to a problem
-    assert all(r["category"] in ("源头替代", "工艺控制", "设备改进", "末端治理", "环境管理") for r in gen.rows)
-    # B: water → 节水回用; C: NOₓ → two denitration measures, runtime → preventive maintenance; C's runtime
-    # problem is also addressed by 智能配伍 — which C implements as the industry proposal, so no E duplicate
-    assert [(r["uscc"], r["catalogue_id"]) for r in e] == [
-        (B, "water_reuse"), (C, "sncr_scr"), (C, "sncr_tuning"), (C, "preventive_maintenance")]
-    blending = next(r for r in h if r["catalogue_id"] == "smart_blending")
-    assert "运行时间" in blending["remarks"] and gen.affected[blending["proposal_id"]] == (B, C)
-    # cost class by the threshold: 节水回用 typical 125 万元; with a 200 万元 threshold it becomes 无/低费
-    assert next(r for r in e if r["catalogue_id"] == "water_reuse")["cost_class"] == econ.HIGH_COST
-    gen2 = generate_proposals(common, individual, cat, [], 200.0, NAMES)
-    assert next(r for r in gen2.rows if r["catalogue_id"] == "water_reuse")["cost_class"] == econ.LOW_COST
-    assert cat.meta["status"] == "ILLUSTRATIVE" and "示意" in cat.meta["notice"]
+    out = {A: Basis(10000), B: Basis(20000), C: Basis(5000, {"氮氧化物": 10.0})}
+    gaps = {A: [_gap(indicators, A, ENERGY, 50, 40, basis=out[A])],
+            B: [_gap(indicators, B, ENERGY, 70, 60, basis=out[B]), _gap(indicators, B, WATER, 11, 10, basis=out[B])],
+            C: [_gap(indicators, C, NOX, 260, 250, "超标排放", out[C]), _gap(indicators, C, RUNTIME, 5500, 6000)]}
+    common = [CommonProblem(ENERGY, "吨入厂危废综合能耗", (gaps[B][0], _gap(indicators, C, ENERGY, 90, 80, basis=out[C])), 3)]
+    gen = generate_proposals(common, gaps, cat, [], NAMES, indicators)
+    # the breach first, then the industry proposal, then the enterprises' (ids in the order of their names)
+    assert [(r["proposal_id"], r["catalogue_id"]) for r in gen.rows] == [
+        ("E-003", "sncr_scr"), ("H-01", "waste_heat_boiler"), ("E-001", "waste_heat_boiler"), ("E-002", "water_reuse"),
+        ("E-004", "smart_blending")]
+    assert gen.rows[0]["priority"] == "达标整改" and gen.rows[0]["uscc"] == C
+    h = next(r for r in gen.rows if r["level"] == "行业层面")
+    assert gen.affected[h["proposal_id"]] == (B, C) and h["n_enterprises"] == 2
+    # the effect is the sum of the gaps: (70−60)×20000 + (90−80)×5000 kgce = 250 tce
+    assert (h["effect_item"], h["effect_amount"], h["effect_unit"]) == ("节约综合能耗", 250, "tce/a")
+    # nothing copied from the catalogue: no investment, no savings, no scores; every row a suggestion
+    assert all(r["investment"] is None if "investment" in r else True for r in gen.rows)
+    assert all(r["state"] == "建议" and r["origin"] == "cpxl生成" for r in gen.rows)
+    ents = [r for r in gen.rows if r["level"] == "企业层面"]
+    assert {r["uscc"] for r in ents} == {A, B, C}  # B's energy gap is covered by the industry proposal
+    assert not any(r["uscc"] == B and ENERGY in r["indicator_ids"] for r in ents)
+    nox = next(r for r in ents if NOX in r["indicator_ids"])
+    assert nox["effect_amount"] == pytest.approx(10 / 26, abs=1e-4) and "260" in nox["problem"]
+    assert len({r["env_benefit"] for r in ents}) == len(ents)  # effects differ with the gaps
+    # an enterprise without accepted data is simply not in ``gaps``: no proposal for it
+    assert not any(r["uscc"] == D for r in gen.rows)
 
 
-def test_merge_keeps_regulator_rows_ids_and_edits(indicators) -> None:
+def test_merge_keeps_the_teams_fields_and_drops_catalogue_figures(indicators) -> None:
     cat = find_catalogue(IDS)
-    common, individual = _problems(indicators)
-    first = generate_proposals(common, individual, cat, [], 5.0, NAMES).rows
-    regulator = {"proposal_id": "E-050", "level": "企业层面", "uscc": A, "title": "危废暂存库改造", "category": "设备改进",
-                 "cost_class": "中/高费", "investment": 80, "annual_savings": 5, "decision": "可行",
-                 "problem": "现场考察发现暂存库通风不足", "origin": "审核组填写"}
-    edited = [dict(r) for r in first]
-    h1 = edited[0]
-    h1["investment"] = 123.0
-    h1["env_benefit"] = "企业报价核定"
-    pid_of = {(r["level"], r["uscc"], r["catalogue_id"]): r["proposal_id"] for r in first}
-    # the NOₓ problem of C disappears: its two proposals go; a new problem for A arrives
-    individual2 = {B: individual[B], C: [individual[C][1]],
-                   A: [Problem(WATER, "吨入厂危废水消耗量", "个性", "个性：水", A, (A,))]}
-    gen = generate_proposals(common, individual2, cat, [*edited, regulator], 5.0, NAMES)
-    rows = {r["proposal_id"]: r for r in gen.rows}
-    assert rows["E-050"] == regulator  # never overwritten
-    assert rows[h1["proposal_id"]]["investment"] == 123.0 and rows[h1["proposal_id"]]["env_benefit"] == "企业报价核定"
-    for key, pid in pid_of.items():  # ids stable across runs
-        if key[2] not in ("sncr_scr", "sncr_tuning"):
-            assert rows[pid]["catalogue_id"] == key[2] and rows[pid]["uscc"] == key[1]
-    assert sorted(gen.dropped_ids) == sorted([pid_of[("企业层面", C, "sncr_scr")], pid_of[("企业层面", C, "sncr_tuning")]])
-    new = next(r for r in gen.rows if r["uscc"] == A and r["origin"] == "cpxl生成")
-    assert new["proposal_id"] == "E-051"  # the next free number after the regulator's E-050
+    gaps = {A: [_gap(indicators, A, ENERGY, 50, 40, basis=Basis(10000))]}
+    first = generate_proposals([], gaps, cat, [], NAMES, indicators)
+    row = dict(first.rows[0])
+    row.update(investment=88.0, annual_savings=20.0, basis="企业报价", state="已确认", review_note="同意", **TEAM)
+    old_cpxl = {"proposal_id": "E-009", "level": "企业层面", "uscc": B, "catalogue_id": "water_reuse", "title": "x",
+                "investment": 125.0, "basis": "目录示意值（待报价替换）", "origin": "cpxl生成"}
+    gaps[B] = [_gap(indicators, B, WATER, 11, 10)]
+    team_row = {"proposal_id": "E-100", "level": "企业层面", "uscc": A, "title": "暂存库改造", "category": "设备改进",
+                "origin": "审核组填写", "state": "建议"}
+    again = generate_proposals([], gaps, cat, [row, old_cpxl, team_row], NAMES, indicators)
+    by = {r["proposal_id"]: r for r in again.rows}
+    a = by[row["proposal_id"]]
+    assert (a["investment"], a["basis"], a["state"], a["reviewed_by"]) == (88, "企业报价", "已确认", "张明华")
+    assert by["E-009"].get("investment") is None and by["E-009"].get("basis") is None  # an older cpxl's catalogue value
+    assert by["E-100"] == team_row
+
+
+def test_screening_counts_only_signed_team_scores() -> None:
+    props = [{"proposal_id": p, "title": p, "level": "企业层面", "origin": "审核组填写"} for p in ("P1", "P2", "P3", "P4")]
+    scores = {"P1": (5, 3, 7, 5), "P2": (7, 8, 8, 9), "P3": (8, 7, 8, 8), "P4": (9, 9, 9, None)}
+    signed = {"scored_by": "王晓燕", "scored_on": "2026-08-20"}
+    existing = [{"proposal_id": p, "criterion": c, "score": s[i], **signed} for p, s in scores.items()
+                for i, c in enumerate(CRITERIA) if s[i] is not None]
+    existing.append({"proposal_id": "P4", "criterion": "可实施性", "score": 9})  # no scorer: does not count
+    scr = screen_proposals(props, CRITERIA, existing)
+    # P1: 50+24+49+25 = 148; P2: 70+64+56+45 = 235; P3: 80+56+56+40 = 232; P4 lacks 可实施性
+    assert {k: r.total for k, r in scr.results.items()} == {"P1": 148, "P2": 235, "P3": 232}
+    assert [scr.results[p].rank for p in ("P2", "P3", "P1")] == [1, 2, 3]
+    assert scr.ignored == ["P4「可实施性」"] and scr.max_total == 300
+    cost = {"P1": econ.LOW_COST, "P2": econ.LOW_COST, "P3": econ.LOW_COST, "P4": econ.LOW_COST}
+    rows, decisions, _ = decide(props, scr, {}, cost, 0.6)  # pass mark 180
+    assert decisions == {"P1": "不可行", "P2": "推荐实施", "P3": "推荐实施", "P4": "待评估"}
+    assert [r["proposal_id"] for r in rows] == ["P2", "P3", "P1", "P4"]
+    assert "可实施性" in rows[-1]["reason"] and rows[0]["state"] == "已评定"
+
+
+def test_review_states_need_who_and_when() -> None:
+    assert effective_state({"state": "已确认"})[0] == "建议"
+    assert "确认人" in effective_state({"state": "已确认"})[1]
+    assert effective_state({"state": "已确认", **TEAM}) == ("已确认", "")
+    assert effective_state({"state": "否决", **TEAM})[0] == "否决"
+    assert effective_state({}, scored=True)[0] == "已评定"
+    assert effective_state({"state": "随便"})[0] == "建议"
 
 
 # --------------------------------------------------------------------------- screening and economics
 
 
 CRITERIA = {"环境效果": 10.0, "经济可行性": 8.0, "技术可行性": 7.0, "可实施性": 5.0}
-
-
-def test_screening_ranking_by_hand() -> None:
-    props = [{"proposal_id": p, "title": p, "level": "企业层面", "origin": "审核组填写"} for p in ("P1", "P2", "P3", "P4")]
-    scores = {"P1": (5, 3, 7, 5), "P2": (7, 8, 8, 9), "P3": (8, 7, 8, 8), "P4": (9, 9, 9, None)}
-    existing = [{"proposal_id": p, "criterion": c, "score": s[i]} for p, s in scores.items()
-                for i, c in enumerate(CRITERIA) if s[i] is not None]
-    scr = screen_proposals(props, CRITERIA, existing, None)
-    # P1: 50+24+49+25 = 148; P2: 70+64+56+45 = 235; P3: 80+56+56+40 = 232; P4 lacks 可实施性
-    assert {k: r.total for k, r in scr.results.items()} == {"P1": 148, "P2": 235, "P3": 232}
-    assert [scr.results[p].rank for p in ("P2", "P3", "P1")] == [1, 2, 3]
-    assert scr.max_total == 300
-    cost = {"P1": econ.LOW_COST, "P2": econ.LOW_COST, "P3": econ.LOW_COST, "P4": econ.LOW_COST}
-    rows, decisions = decide(props, scr, {}, cost, 0.6)  # pass mark 180
-    assert decisions == {"P1": "不可行", "P2": "推荐实施", "P3": "推荐实施", "P4": "待评估"}
-    assert [r["proposal_id"] for r in rows] == ["P2", "P3", "P1", "P4"]
-    assert "可实施性" in rows[-1]["reason"]
+SIGNED = {"scored_by": "王晓燕", "scored_on": "2026-08-20"}
 
 
 def test_economics_cross_checked_with_numpy_financial() -> None:
@@ -405,8 +456,9 @@ def test_economics_cross_checked_with_numpy_financial() -> None:
     assert rows[2]["accepted"] == "无法评估"
     # the decision: E-001 recommended, E-002 not feasible, E-003 pending
     scr = screen_proposals([{**p, "origin": "审核组填写"} for p in props], {"环境效果": 1.0},
-                           [{"proposal_id": p["proposal_id"], "criterion": "环境效果", "score": 8} for p in props], None)
-    _, decisions = decide(props, scr, res, cost, 0.6)
+                           [{"proposal_id": p["proposal_id"], "criterion": "环境效果", "score": 8, **SIGNED}
+                            for p in props])
+    _, decisions, _ = decide(props, scr, res, cost, 0.6)
     assert decisions == {"E-001": "推荐实施", "E-002": "不可行", "E-003": "待评估"}
 
 
@@ -417,8 +469,8 @@ def test_feasible_when_npv_positive_but_payback_too_long() -> None:
     rows, res = evaluate_proposals(props, [], cost, EconomicSettings())
     assert rows[0]["payback_limit"] == 3 and rows[0]["accepted"] == "否" and rows[0]["npv"] > 0
     scr = screen_proposals([{**props[0], "origin": "审核组填写"}], {"环境效果": 1.0},
-                           [{"proposal_id": "E-001", "criterion": "环境效果", "score": 9}], None)
-    _, decisions = decide(props, scr, res, cost, 0.6)
+                           [{"proposal_id": "E-001", "criterion": "环境效果", "score": 9, **SIGNED}])
+    _, decisions, _ = decide(props, scr, res, cost, 0.6)
     assert decisions == {"E-001": "可行"}
 
 
@@ -473,7 +525,7 @@ def test_settings_defaults_overrides_and_errors() -> None:
     s = resolve_settings({"discount_rate": 8}, {"tax_rate": 0, "criteria": {"环境效果": 2, "经济": 1}}, 2025,
                          dt.date(2026, 1, 1))
     assert s.discount_rate == pytest.approx(0.08) and s.tax_rate == 0 and s.criteria == {"环境效果": 2, "经济": 1}
-    assert s.target_year == 2027 and s.low_cost_threshold == 5
+    assert s.target_year == 2027 and s.low_cost_threshold == 5 and s.max_targets == 5 and not s.confirmed
     assert any("无/低费投资界限" in d and "未经确认" in d for d in s.defaults_used)
     assert not any("筛选指标" in d for d in s.defaults_used)
     assert s.entered["criterion_2"] == "经济" and s.entered["weight_2"] == 1
@@ -485,141 +537,98 @@ def test_settings_defaults_overrides_and_errors() -> None:
         resolve_settings({"criterion_1": "环境效果"}, None, 2025, dt.date(2026, 1, 1))
 
 
+
 # --------------------------------------------------------------------------- plan() on a small master
 
 
-def _sheet(path: Path, name: str) -> list[dict]:
-    ws = openpyxl.load_workbook(path, read_only=True)[name]
-    rows = list(ws.iter_rows(min_row=3, values_only=True))
-    header = [str(h).removesuffix(" *") if h else "" for h in rows[0]]
-    return [dict(zip(header, r, strict=False)) for r in rows[1:] if any(v not in (None, "") for v in r)]
-
-
-def test_plan_writes_readable_sheets(audit: Path) -> None:
-    today = dt.date(2027, 1, 15)
-    res = plan(audit, today=today)
+def test_plan_suggests_and_the_team_decides(audit: Path) -> None:
+    res = plan(audit, today=dt.date(2026, 10, 15))
     master = audit / "审核总表.xlsx"
-    assert res.focus == [ENERGY, CPA] and "共性问题" in res.focus_source
-    assert {p["indicator_id"] for p in res.common_problems} == {ENERGY, CPA}
+    data = read_master_data(master)
+    # compliance first: C's NOₓ at DA001, with value, limit and where the limit comes from
+    nox = [b for b in data["compliance"] if b["kind"] == "排放浓度超标"]
+    assert len(nox) == 1 and (nox[0]["uscc"], nox[0]["outlet"], nox[0]["value"]) == (C, "DA001", 260)
+    assert nox[0]["limit"] <= 250 and nox[0]["standard"] and nox[0]["verified"] == "待核实"
+    assert res.breaches == 1
+    # D has no accepted data and B's 104 % is no share: a data request each, no target or proposal for D
+    req = {r["uscc"]: r for r in data["data_requests"]}
+    assert set(req) == {B, D} and "没有该企业被接受的报送数据" in req[D]["reason"] and "104" in req[B]["items"]
+    assert not any(r.get("uscc") == D for r in data["targets"] + data["proposals"])
+    assert not any(r.get("uscc") == B and r["indicator_id"] == RATIO for r in data["targets"])
+    notice = list((audit / "成果").glob("数据补报通知_*.txt"))
+    assert notice and NAMES[D] in notice[0].read_text(encoding="utf-8")
+    # targets: few per enterprise, the breach's within the limit, every one a suggestion
+    ent = [t for t in data["targets"] if t["scope"] == "企业"]
+    assert all(t["state"] == "建议" for t in data["targets"])
+    c_nox = next(t for t in ent if (t["uscc"], t["indicator_id"]) == (C, NOX))
+    assert c_nox["target"] <= 250 and c_nox["priority"] == "超标排放"
+    assert max(sum(t["uscc"] == u for t in ent) for u in (A, B, C)) <= 5
+    pot = {p_["item"]: p_["total"] for p_ in res.potential_totals}
+    assert pot["节约综合能耗"] == pytest.approx(100 + 200 + 50)  # A 50→40, B 70→60, C 90→80
+    # proposals: tied to gaps, effects from them, nothing from the catalogue but titles
+    props = data["proposals"]
+    assert props[0]["priority"] == "达标整改" and props[0]["uscc"] == C
+    assert all(p_["problem"] and p_["indicator_ids"] and p_["state"] in ("建议",) for p_ in props)
+    assert not any(p_.get("investment") for p_ in props) and not any(s_.get("score") for s_ in data["screening"])
+    assert {d_["decision"] for d_ in data["screening_decision"]} == {"待评估"}
+    assert not data.get("tracking")  # nothing confirmed, nothing tracked
+    kinds = {p_.kind for p_ in pending(data)}
+    assert kinds == {"参数", "目标", "方案"}
 
-    targets = _sheet(master, "审核目标")
-    by = {(t["层面"], t["统一社会信用代码"] or "", t["指标编号"]): t for t in targets}
-    assert by[("行业", "", ENERGY)]["目标值"] == 60 and by[("行业", "", ENERGY)]["目标依据"] == NEXT_LEVEL
-    assert by[("企业", A, ENERGY)]["目标值"] == 40 and by[("企业", A, ENERGY)]["严于全部企业现状"] == "是"
-    assert by[("企业", B, WATER)]["目标值"] == 10  # from the diagnosis' blocker text
-    assert ("企业", C, NOX) in by and ("企业", C, RUNTIME) in by  # no diagnosis row: below Ⅱ级
-    assert all(t["目标依据"] for t in targets)
-
-    pot = _sheet(master, "改善潜力")
-    totals: dict[str, float] = {}
-    for p in pot:  # one row per enterprise and item: the sum is the industry total
-        totals[p["节约/削减项目"]] = totals.get(p["节约/削减项目"], 0) + p["节约/削减量"]
-        assert p["全行业合计"] >= p["节约/削减量"]
-    assert totals["综合能耗"] == pytest.approx(350)  # as in test_improvement_potential_by_hand
-    assert totals["新鲜水"] == pytest.approx(20000)
-    assert totals["氮氧化物"] == pytest.approx(10 * (1 - 250 / 260), abs=1e-4)  # two outlets, 6 + 4 t
-    assert totals["二氧化碳"] == pytest.approx(1600 + 12000 / 7 + 4000 / 9, abs=1e-3)  # 废弃物焚烧 excluded
-    assert {p["item"]: p["total"] for p in res.potential_totals}["综合能耗"] == pytest.approx(350)
-
-    props = _sheet(master, "方案汇总")
-    assert props and all(p["针对的问题"] and p["方案类型"] and p["费用类别"] and p["筛选结论"] for p in props)
-    assert {p["层面"] for p in props} == {"行业层面", "企业层面"}
-    decisions = _sheet(master, "方案筛选结论")
-    assert [d["排序"] for d in decisions if d["排序"]] == sorted(d["排序"] for d in decisions if d["排序"])
-    econ_rows = _sheet(master, "经济评估")
-    assert econ_rows and all(e["经济可行"] in ("是", "否") for e in econ_rows)
-    assert len(_sheet(master, "方案筛选评分")) == 4 * len(props)
-
-    track = _sheet(master, "方案跟踪")
-    recommended = {d["方案编号"] for d in decisions if d["筛选结论"] == "推荐实施"}
-    assert track and {t["方案编号"] for t in track} == recommended
-    assert all(t["跟踪日期"].date() == today for t in track)
-    # planned start = work plan's 提出清洁生产方案 (2026-09-30); by 2027-01-15 nothing started → all late
-    assert all(t["逾期情况"] in ("开工逾期", "完成逾期") for t in track) and res.overdue == len(track)
-    summary = _sheet(master, "跟踪督办汇总")
-    assert summary[0]["数量（项）"] == len(track)
-    notice = res.follow_up_file
-    assert notice is not None and notice.read_text(encoding="utf-8").startswith("关于清洁生产方案实施进展的督办通知")
-
-    settings = read_master_data(master)["plan_settings"][0]
-    assert settings["common_share"] == 50 and "共性问题判定比例 50%" in settings["applied"]
-    assert "未经确认" in settings["applied"]
-    d = res.to_dict()
-    assert d["counts"]["proposals"] == len(props) and d["today"] == "2027-01-15"
+    # the team: confirms the parameters and targets, costs and scores every proposal, then decides
+    settings = dict(data["plan_settings"][0], low_cost_threshold=10, confirmed_by="张明华", confirmed_on="2026-10-16")
+    targets = [dict(t, state="已确认", **TEAM) for t in data["targets"]]
+    costs = [dict(p_, investment=5.0 if p_["category"] == "环境管理" else 60.0, annual_savings=25.0, basis="审核组估算")
+             for p_ in props]
+    scores = [dict(s_, score=8, scored_by="王晓燕", scored_on="2026-10-16") for s_ in data["screening"]]
+    update_master(master, {"plan_settings": [settings], "targets": targets, "proposals": costs, "screening": scores})
+    plan(audit, today=dt.date(2026, 10, 20))
+    data = read_master_data(master)
+    assert {p_["state"] for p_ in data["proposals"]} == {"已评定"}
+    assert {d_["decision"] for d_ in data["screening_decision"]} <= {"推荐实施", "可行"}
+    decided = [dict(p_, state="已确认" if i else "否决", review_note="" if i else "另行整改", **TEAM)
+               for i, p_ in enumerate(data["proposals"])]
+    update_master(master, {"proposals": decided})
+    res = plan(audit, today=dt.date(2026, 10, 20))
+    data = read_master_data(master)
+    assert pending(data) == [] and res.pending == []
+    confirmed = {p_["proposal_id"] for p_ in data["proposals"] if p_["state"] == "已确认"}
+    assert {t["proposal_id"] for t in data["tracking"]} == confirmed
+    assert res.counts["tracked_proposals"] == len(confirmed) <= res.counts["tracking"]
+    assert any("另有整改措施" in w for w in res.warnings)  # the rejected breach proposal
+    # ids, the team's entries and the states survive a further run
+    again = plan(audit, today=dt.date(2026, 10, 21))
+    data2 = read_master_data(master)
+    assert [(p_["proposal_id"], p_["state"], p_["investment"]) for p_ in data2["proposals"]] == \
+        [(p_["proposal_id"], p_["state"], p_["investment"]) for p_ in data["proposals"]]
+    assert again.counts["proposals_dropped"] == 0
 
 
-def test_plan_second_run_keeps_regulator_input(audit: Path) -> None:
+def test_unsigned_confirmation_does_not_count(audit: Path) -> None:
     plan(audit, today=dt.date(2026, 10, 15))
     master = audit / "审核总表.xlsx"
     data = read_master_data(master)
-    props = data["proposals"]
-    first_ids = {(p["level"], p.get("uscc", ""), p["catalogue_id"]): p["proposal_id"] for p in props}
-    # the regulator: enters a policy target, a proposal, changes a score and an investment, records progress
-    expert = {"scope": "企业", "uscc": A, "indicator_id": WATER, "target": 6, "rule": "专家经验"}  # no baseline
-    targets = [*data["targets"], {"scope": "行业", "indicator_id": WATER, "target": 9.5, "rule": "政策目标",
-                                  "remarks": "省级节水方案"}, expert]
-    h1 = next(p for p in props if p["proposal_id"] == "H-01")
-    h1["investment"] = 12.0  # an enterprise quotation; with the 20 万元 threshold below it becomes 无/低费
-    regulator = {"proposal_id": "E-100", "level": "企业层面", "uscc": A, "title": "危废暂存库改造",
-                 "category": "设备改进", "cost_class": "无/低费", "problem": "现场考察发现暂存库通风不足",
-                 "investment": 3, "annual_savings": 1, "decision": "推荐实施", "origin": "审核组填写"}
-    screening = data["screening"]
-    s0 = next(s for s in screening if s["proposal_id"] == "H-01" and s["criterion"] == "可实施性")
-    s0["score"], s0["remarks"] = 2.0, "审核小组评定"
-    track = data["tracking"]
-    t0 = track[0]
-    t0.update(actual_start="2026-10-01", progress=30.0, remarks="已电话督促")
-    update_master(master, {"targets": targets, "proposals": [*props, regulator], "screening": screening,
-                           "tracking": track})
-
-    res = plan(audit, today=dt.date(2026, 10, 15), settings={"low_cost_threshold": 20})
-    data2 = read_master_data(master)
-    props2 = {p["proposal_id"]: p for p in data2["proposals"]}
-    assert props2["E-100"] == {k: v for k, v in regulator.items()}
-    for key, pid in first_ids.items():
-        assert props2[pid]["catalogue_id"] == key[2]  # ids unchanged
-    assert props2["H-01"]["investment"] == 12 and props2["H-01"]["cost_class"] == "无/低费"  # new threshold 20
-    s1 = next(s for s in data2["screening"] if s["proposal_id"] == "H-01" and s["criterion"] == "可实施性")
-    assert (s1["score"], s1["remarks"]) == (2, "审核小组评定")
-    pol = [t for t in data2["targets"] if t.get("origin") != "cpxl生成"]
-    assert pol == [{"scope": "行业", "indicator_id": WATER, "target": 9.5, "rule": "政策目标", "remarks": "省级节水方案"},
-                   expert]
-    # the expert target counts in the potential with A's 2025 value as baseline: (7 − 6) × 10000 t = 10000 m³
-    pa = next(p for p in data2["improvement_potential"] if p["item"] == "新鲜水" and p["uscc"] == A)
-    assert (pa["baseline"], pa["saving"]) == (7, 10000)
-    bw = next(t for t in data2["targets"] if (t.get("uscc"), t["indicator_id"]) == (B, WATER))
-    assert (bw["target"], bw["rule"], bw["origin"]) == (9.5, "政策目标", "cpxl生成")  # the policy floor (11 → 9.5)
-    t1 = next(t for t in data2["tracking"] if (t["proposal_id"], t.get("uscc")) == (t0["proposal_id"], t0.get("uscc")))
-    assert (t1["actual_start"], t1["progress"], t1["remarks"], t1["status"]) == ("2026-10-01", 30, "已电话督促", "实施中")
-    assert any(t["proposal_id"] == "E-100" and t["uscc"] == A for t in data2["tracking"])
-    assert data2["plan_settings"][0]["low_cost_threshold"] == 20
-    assert res.counts["proposals_kept"] == 1
+    update_master(master, {"targets": [dict(t, state="已确认") for t in data["targets"]]})
+    res = plan(audit, today=dt.date(2026, 10, 15))
+    assert any("确认人或确认日期" in w for w in res.warnings)
+    assert any(p_["kind"] == "目标" for p_ in res.pending)
 
 
-def test_plan_economics_of_a_regulator_proposal(audit: Path) -> None:
+def test_plan_economics_of_a_team_proposal(audit: Path) -> None:
     master = audit / "审核总表.xlsx"
     row = {"proposal_id": "E-200", "level": "企业层面", "uscc": B, "title": "余热锅炉省煤器改造", "category": "设备改进",
-           "cost_class": "中/高费", "problem": "排烟温度高", "investment": 150, "annual_savings": 32.5,
-           "origin": "审核组填写"}
-    scores = [{"proposal_id": "E-200", "criterion": c, "score": 9} for c in CRITERIA]
+           "problem": "排烟温度高", "investment": 150, "annual_savings": 32.5, "origin": "审核组填写"}
+    scores = [{"proposal_id": "E-200", "criterion": c, "score": 9, **SIGNED} for c in CRITERIA]
     update_master(master, {"proposals": [row], "screening": scores})
     plan(audit, today=dt.date(2026, 10, 1), settings={"tax_rate": 0, "discount_rate": 5, "lifetime": 10,
                                                         "high_cost_threshold": 100})
-    ev = next(e for e in _sheet(master, "经济评估") if e["方案编号"] == "E-200")
-    assert round(ev["净现值NPV（万元）"], 2) == 100.96 and round(ev["内部收益率IRR（%）"], 2) == 17.26
-    assert ev["投资偿还期N（年）"] == pytest.approx(4.62, abs=0.01) and ev["经济可行"] == "是"
-    dec = next(d for d in _sheet(master, "方案筛选结论") if d["方案编号"] == "E-200")
-    assert dec["筛选结论"] == "推荐实施" and math.isclose(dec["总分ΣW×R"], 270)
-
-
-def test_plan_uses_diagnosis_focus_sheet_when_present(indicators) -> None:
-    from cpxl.plan.run import diagnosis_common, diagnosis_focus
-
-    data = {"audit_focus": [{"element": "能源", "indicator_id": ENERGY}, {"element": "二噁英类"}],
-            "common_problems": [{"indicator": "「NOₓ浓度（日均值）」", "share_below_level2": 40.0}]}
-    assert diagnosis_focus(data, indicators) == [ENERGY]
-    assert diagnosis_common(data, indicators) == [(NOX, 40.0)]
-    assert diagnosis_focus({"targets": []}, indicators) is None
+    data = read_master_data(master)
+    ev = next(e for e in data["economics"] if e["proposal_id"] == "E-200")
+    assert round(ev["npv"], 2) == 100.96 and round(ev["irr"], 2) == 17.26
+    assert ev["payback_years"] == pytest.approx(4.62, abs=0.01) and ev["accepted"] == "是"
+    dec = next(d_ for d_ in data["screening_decision"] if d_["proposal_id"] == "E-200")
+    assert dec["decision"] == "推荐实施" and math.isclose(dec["total"], 270)
+    assert next(p_ for p_ in data["proposals"] if p_["proposal_id"] == "E-200") == row  # the team's row untouched
 
 
 def test_plan_refuses_without_values(audit: Path) -> None:
@@ -641,9 +650,9 @@ def test_plan_command(audit: Path, tmp_path: Path) -> None:
     runner = CliRunner()
     r = runner.invoke(app, [str(audit), "--today", "2026-10-01", "--json"])
     assert r.exit_code == 0, r.output
-    assert '"ok": true' in r.output and "督办通知" in r.output
+    assert '"ok": true' in r.output and '"pending"' in r.output
     r = runner.invoke(app, [str(audit), "--today", "2026-10-01"])
-    assert r.exit_code == 0 and "审核目标" in r.output
+    assert r.exit_code == 0 and "审核目标" in r.output and "达标核查" in r.output and "待审核小组确认" in r.output
     r = runner.invoke(app, [str(tmp_path / "nowhere"), "--json"])
     assert r.exit_code == 2 and "审核总表" in r.output
     r = runner.invoke(app, [str(audit), "--today", "明天"])

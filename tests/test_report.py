@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import shutil
 import subprocess
@@ -14,15 +15,20 @@ from docx import Document
 from docx.oxml.ns import qn
 
 from cpxl.book.master import init_audit
+from cpxl.book.masterio import update_master
+from cpxl.book.xlsxread import read_master_data
 from cpxl.demo.scale import make_audit
-from cpxl.report import REPORT_NAME, TEMPLATE, render_report
+from cpxl.report import DRAFT_NAME, REPORT_NAME, TEMPLATE, ReportPending, render_report
 from cpxl.report.build_template import build
+from cpxl.report.consistency import check, narrative
 from cpxl.report.context import build_context
 from cpxl.report.context.s233_diagnosis import level_of, parse_benchmark
 from cpxl.report.render import render_docx, toc_entries
 
 SPECIAL = "A&B<公司>{{x}}"
 N = 8
+TODAY = dt.date(2026, 11, 24)
+ANNEX = "附件　企业明细表"
 HEADINGS = [
     "2.1 总论", "2.1.1 项目背景", "2.1.2 指导原则", "2.1.3 编制依据",
     "2.2 前期准备", "2.2.1 明确审核任务", "2.2.2 组建审核小组", "2.2.3 制定工作计划", "2.2.4 宣传教育与能力建设",
@@ -39,6 +45,10 @@ def _all_text(doc) -> str:
     return "\n".join("".join(t.text or "" for t in p.iter(qn("w:t"))) for p in doc.element.body.iter(qn("w:p")))
 
 
+def _captions(doc) -> list[str]:
+    return [p.text.strip() for p in doc.paragraphs if re.match(r"^(?:附)?[表图] \d", p.text.strip())]
+
+
 def _headings(doc) -> list[str]:
     return [p.text.strip() for p in doc.paragraphs
             if p.style is not None and re.fullmatch(r"Heading [12]", p.style.name) and p.text.strip()]
@@ -46,12 +56,13 @@ def _headings(doc) -> list[str]:
 
 @pytest.fixture(scope="module")
 def full(tmp_path_factory: pytest.TempPathFactory):
-    """An audit with every sheet filled (N enterprises, one named A&B<公司>{{x}}), rendered once with PDF."""
+    """An audit with every sheet filled by the real steps and the demo team's review (N enterprises, one named
+    A&B<公司>{{x}}), rendered once with PDF."""
     if shutil.which("soffice") is None and shutil.which("libreoffice") is None:
         pytest.skip("需要 LibreOffice（scripts/setup 安装）")
     root = tmp_path_factory.mktemp("report") / "audit"
     make_audit(root, n=N, special_name=SPECIAL)
-    res = render_report(root, pdf=True)
+    res = render_report(root, pdf=True, today=TODAY)
     return root, res
 
 
@@ -67,37 +78,37 @@ def empty(tmp_path_factory: pytest.TempPathFactory):
 
 
 @needs_office
-def test_every_appendix_c_heading_in_order(full):
+def test_every_appendix_c_heading_in_order_then_the_annex(full):
     root, res = full
-    assert res.docx == root / "成果" / REPORT_NAME
+    assert res.docx == root / "成果" / REPORT_NAME and not res.draft
     doc = Document(str(res.docx))
-    assert _headings(doc) == HEADINGS
+    assert _headings(doc) == [*HEADINGS, ANNEX]
     for p in doc.paragraphs:  # headings are real Word heading styles with outline levels (the TOC needs them)
         if p.text.strip() in HEADINGS:
             assert p.style.name in ("Heading 1", "Heading 2")
+    text = _all_text(doc)
+    assert "三、获得的经验" in text and "五、现场考察与座谈" in text and "草稿" not in text
 
 
 @needs_office
-def test_tables_are_filled(full):
+def test_body_summarises_and_the_annex_lists(full):
     root, res = full
     doc = Document(str(res.docx))
     text = _all_text(doc)
-    tables = {t.rows[0].cells[0].text.strip(): t for t in doc.tables}
-    # Table A.1 (team) and A.2 (plan) carry the sample's rows
     team = next(t for t in doc.tables if "来自部门及职务职称" in [c.text for c in t.rows[0].cells])
     assert len(team.rows) == 1 + 8
     plan = next(t for t in doc.tables if any("审核范围" in c.text for c in t.rows[0].cells))
     assert len(plan.rows) == 3 + 10
-    # the enterprise list and the diagnosis results have one row per enterprise
+    # per-enterprise lists are in the annex (附表), one row per enterprise
     ent_list = next(t for t in doc.tables if [c.text for c in t.rows[0].cells][:3] == ["序号", "企业名称", "统一社会信用代码"])
     assert len(ent_list.rows) == 1 + N
-    results = next(t for t in doc.tables if "Y_I" in [c.text for c in t.rows[0].cells])
+    results = next(t for t in doc.tables if "Ⅰ级综合评价指数" in [c.text for c in t.rows[0].cells])
     assert len(results.rows) == 1 + N
-    assert "序号" in tables
-    # every table of the body has data rows, no Jinja tag survived
+    caps = _captions(doc)
+    assert any(c.startswith("附表") and "审核企业一览表" in c for c in caps)
+    assert any(c.startswith("附表") and "企业清洁生产水平诊断结果" in c for c in caps)
+    assert not any(c.startswith("表") and "审核企业一览表" in c for c in caps)
     assert not re.search(r"\{%|%\}|\{\{ |\}\} ", text)
-    assert res.empty_sections == []
-    assert res.sections["2.2.2"] == 8 and res.sections["2.4.2"] > N
     assert res.tables >= 30 and res.figures == 3
 
 
@@ -107,10 +118,88 @@ def test_narrative_is_built_from_the_figures(full):
     text = _all_text(Document(str(res.docx)))
     assert f"覆盖企业{N}家" in text
     assert re.search(r"综合能源消费量（当量值）合计[\d,.]+ tce", text)
-    assert re.search(r"达到I级（国际清洁生产领先水平）的\d+家，占[\d.]+%", text)
-    assert re.search(r"共提出清洁生产方案\d+项", text) and re.search(r"合计投资[\d,.]+万元", text)
+    assert re.search(r"达到II级（国内清洁生产先进水平）的\d+家，占[\d.]+%", text)
+    assert re.search(r"提出清洁生产方案\d+项", text) and re.search(r"合计投资[\d,.]+万元", text)
+    assert re.search(r"跟踪确认实施的\d+项方案，按实施企业分解为\d+项实施任务", text)
     assert "审核诊断重点为" in text and "（1）" in text
-    assert "待补充" not in text and "未录入" not in text
+    assert "待补充" not in text and "未录入" not in text and "具有可实现性，见表" not in text
+
+
+@needs_office
+def test_the_report_agrees_with_itself_and_the_master(full):
+    """Every number of the narrative is a stated figure; each agrees with its table and its recomputation."""
+    _, res = full
+    findings = check(res.docx, res.built)
+    assert findings == [], "\n".join(map(str, findings))
+    assert len(res.built.stated) > 80
+
+
+@needs_office
+def test_cross_references_are_numbered_and_exist(full):
+    _, res = full
+    doc = Document(str(res.docx))
+    caps = {re.match(r"^((?:附)?[表图]) (\d+(?:-\d+)?)", c).expand(r"\1\2") for c in _captions(doc)}
+    refs = set(re.findall(r"见((?:附)?[表图]\d+(?:-\d+)?)", "\n".join(narrative(doc))))
+    assert refs and refs <= caps, refs - caps
+    assert not re.search(r"见[表图](?![\d附])", "\n".join(narrative(doc)))  # never a bare “见表”
+    for kind in ("表 2-", "图 2-", "附表 "):
+        nums = [int(re.match(rf"^{kind}(\d+) ", c).group(1)) for c in _captions(doc) if re.match(rf"^{kind}\d+ ", c)]
+        nums = list(dict.fromkeys(nums))  # the parts of the matrix share their number: 附表5 …（1/2）、（2/2）
+        assert nums == list(range(1, len(nums) + 1)), (kind, nums)
+
+
+@needs_office
+def test_compliance_first_and_every_breach_named(full):
+    root, res = full
+    data = read_master_data(root / "审核总表.xlsx")
+    breaches = [b for b in data["compliance"] if b.get("verified") != "数据有误"]
+    assert breaches, "the demo data have breaches"
+    doc = Document(str(res.docx))
+    text = _all_text(doc)
+    for b in breaches:
+        assert b["enterprise"] in text
+        if b["kind"] == "排放浓度超标":
+            assert re.search(re.escape(b["enterprise"]) + ".*" + re.escape(b["pollutant"]), text, re.S)
+    concl = text[text.index("一、结论"):text.index("二、建议")]
+    assert concl.index("达标排放") < concl.index("清洁生产水平诊断")
+    assert "超标排放" in text[text.index("二、建议"):]
+
+
+@needs_office
+def test_nothing_fictional_in_the_body_and_references_from_the_audit(full):
+    _, res = full
+    doc = Document(str(res.docx))
+    body = "\n".join(narrative(doc))
+    cover = _all_text(doc)[:400]
+    assert "虚构" in cover and "虚构" not in body
+    refs = body[body.index("本报告的编制依据"):]
+    for wrong in ("T/SXAEPI", "广东省", "DB 13/T", "DB 11/T", "X—2022"):
+        assert wrong not in refs
+    assert "GB 18484-2020" in refs and "GB/T 2589-2020" in refs
+
+
+@needs_office
+def test_metadata_alt_text_and_table_rows(full):
+    _, res = full
+    doc = Document(str(res.docx))
+    cp = doc.core_properties
+    assert cp.title.endswith("审核报告") and "模板" not in cp.title
+    assert cp.language == "zh-CN" and cp.created.year == TODAY.year
+    with zipfile.ZipFile(res.docx) as z:
+        styles = z.read("word/styles.xml").decode("utf-8")
+        body = z.read("word/document.xml").decode("utf-8")
+    assert 'w:eastAsia="zh-CN"' in styles and 'w:val="en-US"' not in styles.split("</w:docDefaults>")[0]
+    pics = re.findall(r"<wp:docPr [^>]*>", body)
+    assert len(pics) == 3 and all('descr="' in p and 'descr=""' not in p for p in pics)
+    for t in doc.tables:
+        rows = t._tbl.findall(qn("w:tr"))
+        if len(rows) < 3 or rows[0].find(qn("w:trPr")) is None or t.rows[0].cells[0].text in ("委托方",):
+            continue  # the signature block of 协议说明 is no data table
+        assert rows[0].find(qn("w:trPr")) is not None and rows[0].find(qn("w:trPr")).find(qn("w:tblHeader")) is not None
+        assert all(r.find(qn("w:trPr")) is not None and r.find(qn("w:trPr")).find(qn("w:cantSplit")) is not None
+                   for r in rows[1:])
+    info = subprocess.run(["pdfinfo", str(res.pdf)], capture_output=True, text=True).stdout
+    assert re.search(r"Title:\s+.*审核报告", info)
 
 
 @needs_office
@@ -129,9 +218,9 @@ def test_toc_has_real_entries(full):
     _, res = full
     assert res.refreshed
     entries = toc_entries(res.docx)
-    assert len(entries) == len(HEADINGS) == res.toc_entries
-    for heading, entry in zip(HEADINGS, entries, strict=True):
-        assert entry.startswith(heading.split()[0]) and heading.split()[1] in entry
+    assert len(entries) == len(HEADINGS) + 1 == res.toc_entries
+    for heading, entry in zip([*HEADINGS, ANNEX], entries, strict=True):
+        assert entry.startswith(heading.split()[0].split("　")[0])
         assert re.search(r"\d+$", entry), f"目录条目没有页码：{entry}"
 
 
@@ -150,14 +239,9 @@ def test_typography(full):
 
     assert east_asia("Normal") == "仿宋"
     assert east_asia("Heading 1") == east_asia("Heading 2") == "黑体"
-    assert east_asia("表格文字") == "宋体"
+    assert east_asia("表格文字") == east_asia("表格小字") == "宋体"
     assert "PAGE" in footers
     assert 'w:orient="landscape"' in body
-    doc = Document(str(res.docx))
-    caps = [p.text for p in doc.paragraphs if re.match(r"^[表图] 2-\d+ ", p.text)]
-    for kind in "表图":
-        nums = [int(re.match(rf"^{kind} 2-(\d+)", c).group(1)) for c in caps if c.startswith(kind)]
-        assert nums == list(range(1, len(nums) + 1)), nums
 
 
 @needs_office
@@ -180,7 +264,70 @@ def test_pdf_pages_render_to_png(full, tmp_path: Path):
             ink = sum(gray.histogram()[:128]) / (gray.width * gray.height)
             assert ink > 0.001, f"空白页：{png.name}"
             landscape += im.width > im.height
-    assert landscape >= 1  # the enterprise × indicator matrix
+    assert landscape >= 1  # the enterprise × indicator matrix of the annex
+
+
+# --------------------------------------------------------------------------- nothing unconfirmed as a conclusion
+
+
+@pytest.fixture()
+def unconfirmed(full, tmp_path: Path) -> Path:
+    """The full audit with one proposal and one target back at 建议 and the parameters unconfirmed."""
+    root, _ = full
+    dst = tmp_path / "audit"
+    shutil.copytree(root, dst)
+    master = dst / "审核总表.xlsx"
+    data = read_master_data(master)
+    props = data["proposals"]
+    props[-1] = {**props[-1], "state": "建议", "reviewed_by": None, "reviewed_on": None}
+    targets = data["targets"]
+    targets[-1] = {**targets[-1], "state": "已确认", "reviewed_by": None}  # unsigned: does not count
+    settings = {**data["plan_settings"][0], "confirmed_by": None}
+    update_master(master, {"proposals": props, "targets": targets, "plan_settings": [settings]})
+    return dst
+
+
+def test_pending_items_refuse_a_final_report(unconfirmed):
+    with pytest.raises(ReportPending) as exc:
+        render_report(unconfirmed, refresh_fields=False, today=TODAY)
+    msg = str(exc.value)
+    assert "方案参数设置" in msg and "1 项审核目标" in msg and "1 项清洁生产方案" in msg and "--draft" in msg
+    assert not (unconfirmed / "成果" / REPORT_NAME).exists() or True  # nothing new is written
+
+
+def test_draft_marks_the_pending_items_apart(unconfirmed):
+    data = read_master_data(unconfirmed / "审核总表.xlsx")
+    pending_prop = data["proposals"][-1]
+    res = render_report(unconfirmed, refresh_fields=False, today=TODAY, draft=True)
+    assert res.draft and res.docx.name == DRAFT_NAME and res.pending
+    doc = Document(str(res.docx))
+    text = _all_text(doc)
+    assert "草　稿" in text[:300]
+    assert "2.4.4 待审核小组确认的事项（草稿）" in _headings(doc)
+    draft = text[text.rindex("2.4.4 待审核小组确认的事项"):text.rindex("2.5 结论和建议")]
+    assert pending_prop["proposal_id"] in draft
+    concl = text[text.index("一、结论"):]
+    confirmed = sum(p.get("state") == "已确认" for p in data["proposals"])
+    assert f"确认实施{confirmed}项" in concl  # the pending proposal is not counted as adopted
+    assert check(res.docx, res.built) == []
+
+
+def test_provincial_review_checks_warn(full, tmp_path: Path):
+    root, _ = full
+    dst = tmp_path / "audit"
+    shutil.copytree(root, dst)
+    master = dst / "审核总表.xlsx"
+    data = read_master_data(master)
+    values = data["indicator_values"]
+    share = next(v for v in values if v.get("unit") == "%" and isinstance(v.get("value"), (int, float)))
+    share["value"] = 106.0
+    update_master(master, {"indicator_values": values, "site_inspections": [], "improvement_potential": []})
+    res = render_report(dst, refresh_fields=False, today=TODAY)
+    review = "\n".join(res.review)
+    assert "评估不通过风险（数据存在重大错误）" in review and "超出物理取值范围" in review
+    assert "评估不通过风险（淘汰落后工艺未执行）" in review
+    assert "评估不通过风险（没有全面的潜力分析）" in review
+    assert all(w in res.warnings for w in res.review)
 
 
 # --------------------------------------------------------------------------- empty sheets, fallbacks
@@ -189,10 +336,11 @@ def test_pdf_pages_render_to_png(full, tmp_path: Path):
 def test_empty_master_says_so_plainly(empty):
     root, res = empty
     doc = Document(str(res.docx))
-    assert _headings(doc) == HEADINGS
+    assert _headings(doc) == HEADINGS  # no annex without per-enterprise lists
     text = _all_text(doc)
     for sentence in ("本次审核未录入宣传培训记录。", "本次审核未录入审核小组成员（表A.1）。",
-                     "审核总表尚未录入清洁生产审核目标", "审核总表尚未录入清洁生产方案", "审核总表未录入审核企业名单。"):
+                     "审核总表尚未录入清洁生产审核目标", "审核总表尚未录入清洁生产方案", "审核总表未录入审核企业名单。",
+                     "未录入现场考察和座谈记录", "尚未在审核总表“审核经验”工作表中总结"):
         assert sentence in text
     assert not re.search(r"\{%|%\}|\{\{|\}\}", text)
     assert not res.refreshed and res.warnings
@@ -235,9 +383,9 @@ def test_long_tables_are_split_with_continued_captions(tmp_path: Path):
     parts = [t for t in doc.tables if [c.text for c in t.rows[0].cells][:2] == ["序号", "企业名称"]]
     assert [len(t.rows) - 1 for t in parts] == [CHUNK, 10]
     caps = [p.text for p in doc.paragraphs if "审核企业一览表" in p.text]
-    num = re.match(r"表 2-(\d+) ", caps[0]).group(1)
-    assert caps == [f"表 2-{num} 审核企业一览表", f"续表 2-{num} 审核企业一览表"]
-    assert stats["tables"] >= int(num)
+    num = re.match(r"附表 (\d+) ", caps[0]).group(1)
+    assert caps == [f"附表 {num} 审核企业一览表", f"续附表 {num} 审核企业一览表"]
+    assert stats["numbers"]["annex.enterprises"] == num
 
 
 # --------------------------------------------------------------------------- pieces
@@ -248,9 +396,11 @@ def test_template_is_reproducible(tmp_path: Path):
     assert out.read_bytes() == TEMPLATE.read_bytes(), \
         "templates/report.docx 与 build_template.py 不一致：请运行 python -m cpxl.report.build_template"
     doc = Document(str(out))
-    assert _headings(doc) == HEADINGS
+    heads = _headings(doc)
+    assert heads == [*HEADINGS[:17], "2.4.4 待审核小组确认的事项（草稿）", HEADINGS[17], ANNEX]
     text = _all_text(doc)
     assert "{%p for chunk in s222.rows|batch(150) %}" in text and "{%tr for r in chunk %}" in text
+    assert "num['s211.economy']" in text and "num['annex.matrix']" in text
     assert "{%p if s224.rows %}" in text
     for t in re.findall(r"\{[{%].*?[%}]\}", text):  # every tag sits in one run (docxtpl needs that)
         assert any(t in (r.text or "") for p in doc.element.body.iter(qn("w:p")) for r in p.iter(qn("w:t")))
@@ -274,7 +424,10 @@ def test_context_numbers():
     lv = " ".join(built.context["s233"]["levels"])
     assert "达到I级（国际清洁生产领先水平）的1家，占50%" in lv
     assert built.context["s224"]["paragraphs"] == ["本次审核未录入宣传培训记录。"]
-    assert built.charts["level"] == {"labels": ["I级", "III级"], "counts": [1, 1]}
+    assert built.charts["level"]["labels"] == ["I级", "II级", "III级", "不达标", "数据不全"]  # empty ones too
+    assert built.charts["level"]["counts"] == [1, 0, 1, 0, 0] and "I级1家" in built.charts["level"]["alt"]
+    stated = {k.split(":", 1)[1]: v for k, v in built.stated.items() if k.startswith("s231:")}
+    assert stated["tce"].value == pytest.approx(245.8, abs=0.05) and stated["tce"].table == "s231.energy"
 
 
 def test_benchmarks_and_levels():
@@ -312,8 +465,13 @@ def test_focus_section_follows_the_diagnosis_judgement() -> None:
         {"focus": "温室气体", "industry_focus": "否", "n_enterprises": 1},
     ]
     out = s232_focus(Data({"enterprises": ents, "audit_focus": judged}))
-    assert [r["focus"].split("（")[0] for r in out["rows"]] == ["特征污染物及有毒有害物质"]
-    assert any("温室气体（1 家）" in p for p in out["paragraphs"])
+    assert [r["focus"].split("（")[0] for r in out["rows"]] == ["特征污染物或有毒有害物质"]
+    assert any("温室气体（1家）" in p for p in out["paragraphs"])
+    assert out["rows"][0]["ents"] == "10"  # counted once, from the enterprise list
     # without a diagnosis, every flagged rule is listed
     out = s232_focus(Data({"enterprises": ents}))
     assert len(out["rows"]) == 2
+    # the audit task names 温室气体: it is part of the focus whatever the share (5.1.1)
+    audit = [{"scope_boundary": "重点关注能源与温室气体"}]
+    out = s232_focus(Data({"enterprises": ents, "audit_focus": judged, "audit_task": audit}))
+    assert [r["focus"].split("（")[0] for r in out["rows"]] == ["特征污染物或有毒有害物质", "温室气体", "能源"]
