@@ -387,9 +387,9 @@ def plan(root: Path, today: dt.date | None = None, settings: dict | None = None)
             target = own.target if own is not None else (bt[0] if bt else None)
             if target is None:
                 continue
-            cgaps.append(Gap(u, iid, ind.name, ind.unit, base, target, "行业共性问题",
-                             gap_effect(ind, base, target, basis.get(u))))
-        if cgaps:
+            cgaps.append(own or Gap(u, iid, ind.name, ind.unit, base, target, "行业共性问题",
+                                    gap_effect(ind, base, target, basis.get(u))))
+        if len(cgaps) >= 2:  # one enterprise's shortfall is its own problem, not the industry's
             common.append(CommonProblem(iid, ind.name, tuple(cgaps), n))
     catalogue = load_catalogue(Path(ps.catalogue)) if ps.catalogue else find_catalogue(
         indicators, str(audit.get("industry_name") or ""))
@@ -408,7 +408,8 @@ def plan(root: Path, today: dt.date | None = None, settings: dict | None = None)
         cc = cost_class(r.get("investment"), ps.low_cost_threshold) or (
             r.get("cost_class") if r.get("origin") != GENERATED else None)
         cost_classes[str(r["proposal_id"])] = cc
-        r["cost_class"] = cc
+        if r.get("origin") == GENERATED:
+            r["cost_class"] = cc
     scr = screen_proposals(gen.rows, ps.criteria, data.get("screening", ()))
     if scr.ignored:
         warnings.append(f"{len(scr.ignored)} 个评分未注明评分人或评分日期（或超出分值范围），暂不计入："

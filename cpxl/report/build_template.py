@@ -281,7 +281,7 @@ def build(path: Path = TEMPLATE) -> Path:
     b.tag("{%p if pending.show %}")
     b.heading("2.4.4 待审核小组确认的事项（草稿）", 2)
     b.paras("pending.paragraphs")
-    b.paras("pending.items")
+    b.paras("pending.entries")
     b.table("pending.targets", TARGET_COLS, "待确认的建议目标（草稿）", small=True)
     b.table("pending.proposals", PROPOSAL_COLS, "待评定的建议方案（草稿）", small=True)
     b.tag("{%p endif %}")
@@ -316,17 +316,11 @@ def build(path: Path = TEMPLATE) -> Path:
         Col("Ⅱ级综合评价指数", "y2", 18, "right"), Col("Ⅲ级综合评价指数", "y3", 18, "right"),
         Col("等级", "level", 16, "center"), Col("未达标的限定性指标", "limiting", 28)], "企业清洁生产水平诊断结果",
         small=True)
-    b.table("annex.targets", TARGET_COLS, "企业层面审核目标", small=True)
-    b.table("annex.proposals", PROPOSAL_COLS, "清洁生产方案一览（含评定结果）", small=True,
-            note="注：预期效果由方案针对的诊断差距（现状值→目标值）和企业统计年的产量、排放量计算；投资和年经济效益由企业报价或审核组估算。")
-    b.table("annex.economics", ECON_COLS, "中/高费方案经济评估（全部）", small=True)
-    b.tag("{%p endif %}")
-
     # landscape: the enterprise × indicator matrix ---------------------------------------------
-    b.tag("{%p if annex.matrix %}")
     matrix = doc.add_section(WD_SECTION.NEW_PAGE)  # the paragraph before holds the portrait section's properties
     _page(matrix, landscape=True)
     _page_numbers(matrix, "decimal", None)
+    b.tag("{%p if annex.matrix %}")
     b.paras("annex.matrix_text")
     b.tag("{%p for part in annex.matrix %}")
     b.tag(f"{{%p for chunk in part.rows|batch({CHUNK}) %}}")
@@ -342,10 +336,16 @@ def build(path: Path = TEMPLATE) -> Path:
     b.tag("{%p endfor %}")
     b.p("注：列号为表“清洁生产评价指标及基准值”中的指标序号；Ⅰ、Ⅱ、Ⅲ为达到的等级，×为未达到III级，/为不适用，"
         "—为未填报或无法判定。", "表注")
-    last = doc.add_section(WD_SECTION.NEW_PAGE)
-    _page(last)
-    _page_numbers(last, "decimal", None)
+    rest = doc.add_section(WD_SECTION.NEW_PAGE)  # the paragraph before holds the landscape section
+    _page(rest)
+    _page_numbers(rest, "decimal", None)
     b.tag("{%p endif %}")
+    b.table("annex.targets", TARGET_COLS, "企业层面审核目标", small=True)
+    b.table("annex.proposals", PROPOSAL_COLS, "清洁生产方案一览（含评定结果）", small=True,
+            note="注：预期效果由方案针对的诊断差距（现状值→目标值）和企业统计年的产量、排放量计算；投资和年经济效益由企业报价或审核组估算。")
+    b.table("annex.economics", ECON_COLS, "中/高费方案经济评估（全部）", small=True)
+    b.tag("{%p endif %}")
+
     _settings(doc)
     return b.save(path)
 
