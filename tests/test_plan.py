@@ -39,7 +39,7 @@ from cpxl.book.masterio import update_master
 from cpxl.book.xlsxread import read_master_data
 from cpxl.cli.plan import plan_command
 from cpxl.diagnosis.compliance import Limit, applicable_limit, convert, find_breaches, pollutant_in_text
-from cpxl.domain import codes
+from cpxl.domain import codes, packs
 from cpxl.domain.indicators import load_system
 from cpxl.plan import economics as econ
 from cpxl.plan.effects import Basis, gap_effect
@@ -89,6 +89,7 @@ def _uscc(n: int) -> str:
 A, B, C, D = _uscc(1), _uscc(2), _uscc(3), _uscc(4)
 NAMES = {A: "A危废处置有限公司", B: "B危废处置有限公司", C: "C危废处置有限公司", D: "D危废处置有限公司"}
 TEAM = {"reviewed_by": "张明华", "reviewed_on": "2026-08-01"}
+PACK = "hazardous-waste-incineration"
 
 
 def _values() -> list[dict]:
@@ -143,7 +144,7 @@ def _data() -> dict[str, list[dict]]:
 @pytest.fixture(scope="module")
 def small_audit(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("plan") / "audit"
-    init_audit(root, "危险废物焚烧处置", "某省", YEAR, "N7724", data=_data())
+    init_audit(root, "危险废物焚烧处置", "某省", YEAR, "N7724", data=_data(), pack=PACK)
     return root
 
 
@@ -349,7 +350,8 @@ def test_indicators_in_text(indicators) -> None:
 
 
 def test_generate_proposals_from_gaps(indicators) -> None:
-    cat = find_catalogue(IDS)
+    with packs.activated(PACK):
+        cat = find_catalogue()
     out = {A: Basis(10000), B: Basis(20000), C: Basis(5000, {"氮氧化物": 10.0})}
     gaps = {A: [_gap(indicators, A, ENERGY, 50, 40, basis=out[A])],
             B: [_gap(indicators, B, ENERGY, 70, 60, basis=out[B]), _gap(indicators, B, WATER, 11, 10, basis=out[B])],
@@ -379,7 +381,8 @@ def test_generate_proposals_from_gaps(indicators) -> None:
 
 
 def test_merge_keeps_the_teams_fields_and_drops_catalogue_figures(indicators) -> None:
-    cat = find_catalogue(IDS)
+    with packs.activated(PACK):
+        cat = find_catalogue()
     gaps = {A: [_gap(indicators, A, ENERGY, 50, 40, basis=Basis(10000))]}
     first = generate_proposals([], gaps, cat, [], NAMES, indicators)
     row = dict(first.rows[0])

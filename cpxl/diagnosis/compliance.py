@@ -219,10 +219,8 @@ def _conc(unit: str) -> str:
 
 def active_limits() -> dict[tuple[str, str], list[Limit]]:
     """The limits of the active industry pack (empty when no pack defines any)."""
-    try:
-        from cpxl.domain import packs
-    except ImportError:  # an older cpxl without industry packs: only the limits the enterprises entered
-        return {}
+    from cpxl.domain import packs
+
     return limits_from_pack(packs.active().data)
 
 
@@ -275,7 +273,7 @@ def _concentration_breaches(rows: Iterable[Mapping[str, Any]], medium: str, year
         std = applicable_limit(limits, medium, pol)
         std_value = convert(std.value, std.unit, unit) if std is not None and unit else None
         limit, limit_type, standard = reported, "", "企业填报的执行限值（排污许可证或地方标准）"
-        if std_value is not None and (reported is None or std_value < reported - 1e-12):
+        if std_value is not None and (reported is None or std_value <= reported + 1e-12):
             limit, limit_type, standard = std_value, std.type, f"{std.standard} {std.table}".strip()
         if limit is None or c <= limit + 1e-12:
             continue

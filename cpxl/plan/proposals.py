@@ -8,7 +8,7 @@
   address an enterprise's own gaps that no industry proposal covers: the catalogue measures that cover
   most of its gaps are chosen first, so an enterprise gets a handful, not one per indicator.
 * Enterprises without accepted data get none (:mod:`cpxl.plan.requests` asks them for their data).
-* The catalogue only suggests titles and categories. Investment, savings and screening scores are entered
+* The catalogue (the industry pack's ``proposals.json``) only suggests titles and categories. Investment, savings and screening scores are entered
   by the audit team; states follow :mod:`cpxl.plan.review`.
 * Merge by ``proposal_id``: rows the team entered are never changed; generated rows keep their id across
   runs and keep every field the team filled in (investment, savings, basis, state, who, when, notes).
@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cpxl.core.paths import DATA
+from cpxl.domain import packs
 from cpxl.domain.indicators import Indicator
 
 from . import economics as econ
@@ -32,7 +32,6 @@ from .effects import Effect, add_up, fmt
 from .review import CONFIRMED, REJECTED, SCORED, SUGGESTED, effective_state, score_counts
 from .targets import GENERATED
 
-CATALOGUE_DIR = DATA / "proposals"
 INDUSTRY = "行业层面"
 ENTERPRISE = "企业层面"
 RECOMMEND, FEASIBLE, INFEASIBLE, PENDING = "推荐实施", "可行", "不可行", "待评估"
@@ -127,17 +126,10 @@ def load_catalogue(path: Path) -> Catalogue:
     return Catalogue(Path(path), doc.get("_meta", {}), tuple(measures))
 
 
-def find_catalogue(indicator_ids: Iterable[str], industry: str = "") -> Catalogue | None:
-    """The proposal catalogue of this audit: the shipped one that addresses most of its indicators."""
-    ids = set(indicator_ids)
-    best: tuple[int, int, Catalogue] | None = None
-    for p in sorted(CATALOGUE_DIR.glob("*.json")):
-        cat = load_catalogue(p)
-        overlap = len(ids & {i for m in cat.measures for i in m.indicators})
-        named = int(bool(industry) and str(cat.meta.get("industry", "")) in industry)
-        if overlap and (best is None or (overlap, named) > best[:2]):
-            best = (overlap, named, cat)
-    return best[2] if best else None
+def find_catalogue() -> Catalogue | None:
+    """The proposal catalogue of the audit's industry pack (the pack the master records); None without one."""
+    path = packs.active().proposals_path
+    return load_catalogue(path) if path is not None and path.is_file() else None
 
 
 def _cover(gaps: Sequence[Gap], catalogue: Catalogue) -> tuple[list[tuple[Measure, list[Gap]]], list[Gap]]:

@@ -391,8 +391,7 @@ def plan(root: Path, today: dt.date | None = None, settings: dict | None = None)
                                     gap_effect(ind, base, target, basis.get(u))))
         if len(cgaps) >= 2:  # one enterprise's shortfall is its own problem, not the industry's
             common.append(CommonProblem(iid, ind.name, tuple(cgaps), n))
-    catalogue = load_catalogue(Path(ps.catalogue)) if ps.catalogue else find_catalogue(
-        indicators, str(audit.get("industry_name") or ""))
+    catalogue = load_catalogue(Path(ps.catalogue)) if ps.catalogue else find_catalogue()
     if catalogue is None:
         warnings.append("没有与本次指标体系对应的典型方案目录，未自动提出方案；请在“方案汇总”中填写方案。")
     gen = generate_proposals(common, gaps, catalogue, data.get("proposals", ()), names, indicators)

@@ -9,10 +9,9 @@ from cpxl.plan.scope import scope_directions
 
 from ..fmt import (
     join_cn,
-    number,
     text,
 )
-from .data import Data, _split, _yes
+from .data import Data, _split
 
 Rows = list[dict[str, Any]]
 
@@ -37,12 +36,9 @@ def _size_order(kv: tuple[str, int]) -> int:
 
 def characteristic_pollutants(d: Data) -> list[str]:
     """特征污染物 of this industry: the active pack's list, else the pollutant indicators of the focus rule."""
-    try:
-        from cpxl.domain import packs
+    from cpxl.domain import packs
 
-        listed = list(packs.active().characteristic_pollutants)
-    except (ImportError, AttributeError):
-        listed = []
+    listed = list(packs.active().characteristic_pollutants)
     if listed:
         return listed
     for r in d.rows("audit_focus"):
@@ -109,5 +105,3 @@ def s232_focus(d: Data) -> dict[str, Any]:
     d.count("2.3.2", len(rows))
     return {"paragraphs": paras, "rows": [{k: v for k, v in r.items() if not k.startswith("_")} for r in rows]}
 
-
-__all__ = ["MANAGEMENT_ITEMS", "_size_order", "_yes", "characteristic_pollutants", "number", "s232_focus"]
