@@ -28,7 +28,7 @@ from .data import config
 #: The demo team's unit prices (万元 per unit) to value the effects cpxl computed — its own assumptions.
 PRICES = {"tce": 0.09, "m³": 0.0004, "t": 0.25, "tCO₂": 0.006}
 #: Investment range (万元) of a measure category for a 30,000 t/a line — the demo team's estimates.
-INVESTMENT = {"环境管理": (2, 9), "工艺控制": (8, 45), "源头替代": (20, 120), "设备改进": (45, 260), "末端治理": (150, 620)}
+INVESTMENT = {"环境管理": (1, 6), "工艺控制": (3, 28), "源头替代": (12, 90), "设备改进": (40, 230), "末端治理": (150, 600)}
 
 
 def _people() -> list[str]:

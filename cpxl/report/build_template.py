@@ -126,23 +126,23 @@ def build(path: Path = TEMPLATE) -> Path:
     b.heading("2.2.2 组建审核小组", 2)
     b.paras("s222.paragraphs")
     b.table("s222.rows", [
-        Col("姓名", "name", 15, "center"), Col("审核小组职务", "role", 17, "center"),
-        Col("来自部门及职务职称", "department_title", 42), Col("职责", "duties", 36),
-        Col("投入时间", "time_input", 22, "center"), Col("联系方式", "contact", 24)],
+        Col("姓名", "name", 15, "center"), Col("审核小组职务", "role", 15, "center"),
+        Col("来自部门及职务职称", "department_title", 38), Col("职责", "duties", 34),
+        Col("投入时间", "time_input", 24, "center"), Col("联系方式", "contact", 30)],
         "审核小组成员表（表A.1）", small=True)
     b.heading("2.2.3 制定工作计划", 2)
     b.paras("s223.paragraphs")
     b.table("s223.rows", [
-        Col("阶段", "stage", 20, "center"), Col("工作内容", "task", 44), Col("完成时间", "due", 28, "center"),
-        Col("责任部门及负责人", "responsible", 40), Col("备注", "remarks", 24)],
-        "审核工作计划表（表A.2）",
+        Col("阶段", "stage", 18, "center"), Col("工作内容", "task", 40), Col("完成时间", "due", 32, "center"),
+        Col("责任部门及负责人", "responsible", 42), Col("备注", "remarks", 24)],
+        "审核工作计划表（表A.2）", small=True,
         top_rows=[[("审核范围：{{ s223.scope }}", 3), ("审核时间：{{ s223.period }}", 2)], [("工作计划", 5)]])
     b.heading("2.2.4 宣传教育与能力建设", 2)
     b.paras("s224.paragraphs")
     b.table("s224.rows", [
-        Col("日期", "date", 24, "center"), Col("方式", "channel", 28), Col("内容", "content", 42),
+        Col("日期", "date", 26, "center"), Col("方式", "channel", 26), Col("内容", "content", 42),
         Col("参加对象", "audience", 28), Col("人数", "attendance", 12, "right"), Col("组织单位", "organizer", 22)],
-        "宣传教育与能力建设记录")
+        "宣传教育与能力建设记录", small=True)
 
     # 2.3 审核诊断 -------------------------------------------------------------------------
     b.heading("2.3 审核诊断", 1)
@@ -161,8 +161,8 @@ def build(path: Path = TEMPLATE) -> Path:
         Col("企业数（家）", "ents", 22, "right")], "主要产品产量",
         note="注：设计产能和产能利用率只按同时报送产量和设计产能的企业计算。")
     b.table("s231.energy", [
-        Col("能源品种", "carrier", 28), Col("消耗量", "qty", 28, "right"), Col("计量单位", "unit", 22, "center"),
-        Col("折标准煤（tce）", "tce", 30, "right"), Col("占比", "share", 22, "right"),
+        Col("能源品种", "carrier", 26), Col("消耗量", "qty", 26, "right"), Col("计量单位", "unit", 22, "center"),
+        Col("折标准煤（tce）", "tce", 36, "right"), Col("占比", "share", 22, "right"),
         Col("企业数（家）", "ents", 22, "right")], "能源消耗及折标准煤",
         note="注：按 GB/T 2589 折算标准煤，电力按当量值计。")
     b.table("s231.water", [
@@ -177,7 +177,7 @@ def build(path: Path = TEMPLATE) -> Path:
     b.table("s231.regional", [
         Col("环境要素", "element", 18, "center"), Col("年份", "year", 14, "center"), Col("监测断面/点位", "site", 26),
         Col("评价指标", "parameter", 30), Col("现状值", "value", 17, "right"), Col("标准限值", "standard", 17, "right"),
-        Col("单位", "unit", 16, "center"), Col("达标情况", "status", 18, "center")], "区域环境质量状况")
+        Col("单位", "unit", 16, "center"), Col("达标情况", "status", 18, "center")], "区域环境质量状况", small=True)
     b.table("s231.pollutants", [
         Col("类别", "kind", 14, "center"), Col("项目", "pollutant", 28), Col("单位", "unit", 12, "center"),
         Col("产生量", "generated", 26, "right"), Col("排放量", "discharged", 26, "right"),
@@ -204,11 +204,12 @@ def build(path: Path = TEMPLATE) -> Path:
     b.table("s231.mgmt", [Col("项目", "item", 68), Col("是（家）", "yes", 28, "right"), Col("否（家）", "no", 28, "right"),
                           Col("落实比例", "share", 28, "right")], "企业环境管理情况")
     b.table("s231.inspections", [
-        Col("企业名称", "enterprise", 40), Col("问题来源", "source", 32), Col("问题描述", "issue", 60),
-        Col("整改状态", "status", 24, "center")], "环保督察发现问题及整改情况")
+        Col("企业名称", "enterprise", 44), Col("问题来源", "source", 34), Col("问题描述", "issue", 58),
+        Col("整改状态", "status", 20, "center")], "环保督察发现问题及整改情况", small=True)
     b.heading("五、现场考察与座谈", 3)
     b.paras("s231.site_text")
-    b.table("s231.site", SITE_COLS, "现场考察与座谈记录", small=True)
+    b.table("s231.site", SITE_BODY_COLS, "现场考察与座谈记录", small=True,
+            note="注：核实的资料和数据、参加人员等完整记录见审核总表“现场考察”工作表。")
     b.heading("2.3.2 确定审核诊断重点", 2)
     b.paras("s232.paragraphs")
     b.table("s232.rows", [Col("序号", "no", 12, "center"), Col("审核诊断重点", "focus", 56),
@@ -243,9 +244,9 @@ def build(path: Path = TEMPLATE) -> Path:
     b.heading("2.4.1 清洁生产审核目标", 2)
     b.paras("s241.paragraphs")
     b.table("s241.industry", [
-        Col("指标", "indicator", 36), Col("单位", "unit", 20, "center"), Col("行业现状值（企业中位数）", "baseline", 24, "right"),
-        Col("目标值", "target", 18, "right"), Col("改善幅度", "improvement", 16, "right"), Col("目标依据", "rule", 24),
-        Col("可实现性", "achievable", 18, "center")], "行业层面审核目标", small=True)
+        Col("指标", "indicator", 40), Col("单位", "unit", 22, "center"), Col("行业现状值（企业中位数）", "baseline", 22, "right"),
+        Col("目标值", "target", 16, "right"), Col("改善幅度", "improvement", 14, "right"), Col("目标依据", "rule", 26),
+        Col("可实现性", "achievable", 16, "center")], "行业层面审核目标", small=True)
     b.table("s241.by_indicator", [
         Col("指标", "indicator", 40), Col("单位", "unit", 20, "center"), Col("设置目标企业（家）", "ents", 22, "right"),
         Col("现状值范围", "baseline", 28, "right"), Col("目标值", "target", 24, "right"), Col("设置原因", "reason", 22)],
@@ -264,15 +265,15 @@ def build(path: Path = TEMPLATE) -> Path:
         Col("中/高费", "high", 20, "right"), Col("投资（万元）", "investment", 30, "right"),
         Col("年经济效益（万元）", "savings", 34, "right")], "确认实施的清洁生产方案分类汇总")
     b.table("s242.industry", [
-        Col("方案编号", "id", 18), Col("方案名称", "title", 40), Col("实施范围", "enterprise", 24),
-        Col("针对的问题", "problem", 42), Col("预期环境效益", "benefit", 32)], "行业层面清洁生产方案", small=True)
+        Col("方案编号", "id", 16), Col("方案名称", "title", 36), Col("实施范围", "enterprise", 22),
+        Col("针对的问题", "problem", 40), Col("预期环境效益", "benefit", 42)], "行业层面清洁生产方案", small=True)
     b.table("s242.benefit", [Col("效益项目", "item", 60), Col("单位", "unit", 30, "center"),
                              Col("合计", "total", 36, "right"), Col("方案数（项）", "n", 30, "right")],
             "确认实施方案的预期环境效益")
     b.heading("2.4.3 清洁生产方案确定", 2)
     b.paras("s243.paragraphs")
-    b.table("s243.summary", [Col("评定结果", "decision", 54), Col("方案数（项）", "count", 30, "right"),
-                             Col("投资（万元）", "investment", 36, "right"), Col("年经济效益（万元）", "savings", 36, "right")],
+    b.table("s243.summary", [Col("评定结果", "decision", 50), Col("方案数（项）", "count", 30, "right"),
+                             Col("投资（万元）", "investment", 34, "right"), Col("年经济效益（万元）", "savings", 42, "right")],
             "方案筛选与评定结果")
     b.table("s243.economics", ECON_COLS, "中/高费方案经济评估", small=True,
             note="注：I 为总投资（扣除补贴），F 为年增加现金流量，N 为投资偿还期，NPV 为净现值，NPVR 为净现值率，IRR 为内部收益率。")
@@ -300,9 +301,9 @@ def build(path: Path = TEMPLATE) -> Path:
     b.heading("附件　企业明细表", 1)
     b.p("本附件列出正文各节所汇总的企业明细，表号与正文引用一致。", "Normal")
     b.table("annex.enterprises", [
-        Col("序号", "no", 12, "center"), Col("企业名称", "name", 40), Col("统一社会信用代码", "uscc", 36),
-        Col("所在区县", "county", 20), Col("规模", "size", 12, "center"), Col("主要产品或服务", "products", 20),
-        Col("设计规模", "capacity", 16, "right")], "审核企业一览表", small=True)
+        Col("序号", "no", 9, "center"), Col("企业名称", "name", 34), Col("统一社会信用代码", "uscc", 40),
+        Col("所在区县", "county", 18), Col("规模", "size", 12, "center"), Col("主要产品或服务", "products", 21),
+        Col("设计规模", "capacity", 22, "right")], "审核企业一览表", small=True)
     b.table("annex.site", SITE_COLS, "现场考察与座谈记录", small=True)
     b.table("annex.inspections", [
         Col("企业名称", "enterprise", 40), Col("问题来源", "source", 32), Col("问题描述", "issue", 60),
@@ -350,21 +351,23 @@ def build(path: Path = TEMPLATE) -> Path:
     return b.save(path)
 
 
-BREACH_COLS = [Col("企业名称", "enterprise", 34), Col("污染物", "pollutant", 22), Col("排放口", "outlet", 13, "center"),
-               Col("实测值", "value", 15, "right"), Col("单位", "unit", 19, "center"), Col("限值", "limit", 12, "right"),
-               Col("执行标准", "standard", 29), Col("超标", "ratio", 12, "right")]
+BREACH_COLS = [Col("企业名称", "enterprise", 28), Col("污染物", "pollutant", 20), Col("排放口", "outlet", 15, "center"),
+               Col("实测值", "value", 14, "right"), Col("单位", "unit", 20, "center"), Col("限值", "limit", 11, "right"),
+               Col("执行标准", "standard", 34), Col("超标", "ratio", 14, "right")]
+SITE_BODY_COLS = [Col("日期", "date", 21, "center"), Col("企业", "enterprise", 33), Col("方式", "kind", 17, "center"),
+                  Col("数据修正", "corrections", 40), Col("发现的问题", "findings", 45)]
 SITE_COLS = [Col("日期", "date", 22, "center"), Col("企业", "enterprise", 28), Col("方式", "kind", 14, "center"),
              Col("核实的资料和数据", "verified", 30), Col("数据修正", "corrections", 26), Col("发现的问题", "findings", 36)]
-TARGET_COLS = [Col("企业", "enterprise", 30), Col("指标", "indicator", 32), Col("单位", "unit", 18, "center"),
-               Col("现状值", "baseline", 16, "right"), Col("目标值", "target", 16, "right"),
-               Col("改善幅度", "improvement", 14, "right"), Col("设置原因", "reason", 16), Col("目标依据", "rule", 14)]
+TARGET_COLS = [Col("企业", "enterprise", 28), Col("指标", "indicator", 27), Col("单位", "unit", 20, "center"),
+               Col("现状值", "baseline", 14, "right"), Col("目标值", "target", 13, "right"),
+               Col("改善幅度", "improvement", 13, "right"), Col("设置原因", "reason", 18), Col("目标依据", "rule", 23)]
 PROPOSAL_COLS = [Col("编号", "id", 14), Col("企业", "enterprise", 26), Col("方案名称", "title", 30),
                  Col("预期效果", "benefit", 36), Col("投资（万元）", "investment", 16, "right"),
                  Col("年效益（万元）", "savings", 16, "right"), Col("状态", "state", 14, "center")]
-ECON_COLS = [Col("编号", "id", 14), Col("方案名称", "title", 38), Col("I（万元）", "investment", 15, "right"),
-             Col("F（万元/a）", "cash_flow", 15, "right"), Col("N（年）", "payback", 12, "right"),
-             Col("NPV（万元）", "npv", 16, "right"), Col("NPVR（%）", "npvr", 14, "right"), Col("IRR（%）", "irr", 14, "right"),
-             Col("经济可行", "accepted", 12, "center")]
+ECON_COLS = [Col("编号", "id", 13), Col("方案名称", "title", 32), Col("I\n（万元）", "investment", 18, "right"),
+             Col("F\n（万元/a）", "cash_flow", 19, "right"), Col("N\n（年）", "payback", 14, "right"),
+             Col("NPV\n（万元）", "npv", 18, "right"), Col("NPVR\n（%）", "npvr", 15, "right"),
+             Col("IRR\n（%）", "irr", 14, "right"), Col("经济\n可行", "accepted", 13, "center")]
 
 
 def _settings(doc) -> None:

@@ -84,7 +84,11 @@ def _keep_tables(document) -> None:
     with the next), a long one keeps its last two rows together; header rows repeat, rows never split."""
     for tbl in document.element.body.iter(qn("w:tbl")):
         rows = tbl.findall(qn("w:tr"))
-        keep = rows[:-1] if len(rows) <= 12 else rows[-2:-1]
+        heads = [tr for tr in rows if tr.find(qn("w:trPr")) is not None
+                 and tr.find(qn("w:trPr")).find(qn("w:tblHeader")) is not None]
+        first = len(heads)
+        # short: the whole table on one page; long: the header with two rows, and the last two rows together
+        keep = rows[:-1] if len(rows) <= 12 else [*rows[:first + 1], *rows[-2:-1]]
         for tr in keep:
             for p in tr.iter(qn("w:p")):
                 ppr = p.find(qn("w:pPr"))

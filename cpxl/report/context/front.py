@@ -18,8 +18,10 @@ def cover(d: Data) -> dict[str, Any]:
     name = d.a("audit_name") or f"{d.region}{d.industry}行业整体清洁生产审核"
     title = name if name.endswith("报告") else name + "报告"
     d.facts["title"] = title
+    cut = title.find("行业整体")
+    shown = f"{title[:cut]}\n{title[cut:]}" if cut >= 6 and len(title) > 16 else title  # break where it reads
     return {
-        "title": title,
+        "title": shown,
         "subtitle": f"（统计期：{d.year}年）" if d.year else "",
         "draft": "草　稿（含待审核小组确认的内容，不作为审核结论）" if d.draft else "",
         "note": d.a("cover_note"),

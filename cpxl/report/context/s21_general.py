@@ -87,7 +87,8 @@ def s212_principles(d: Data) -> dict[str, Any]:
     ind, reg = d.industry, d.region or "本区域"
     n = d.n_enterprises
     ents = d.enterprises
-    sizes = sorted({text(e.get("size")) for e in ents if text(e.get("size"))})
+    order = {"大型": 0, "中型": 1, "小型": 2, "微型": 3}
+    sizes = sorted({text(e.get("size")) for e in ents if text(e.get("size"))}, key=lambda x: order.get(x, 9))
     common = [r for r in d.rows("common_problems") if text(r.get("indicator_id"))]
     paras = [f"本次审核旨在摸清{reg}{ind}行业的清洁生产水平，找出行业关键共性问题和企业突出个性问题，"
              "优先解决污染物达标排放问题，提出经审核小组确认、可跟踪落实的清洁生产方案。审核中对指导原则的落实如下："]

@@ -311,8 +311,9 @@ def breach_rows(d: Data) -> Rows:
         if text(r.get("verified")) == "数据有误":
             continue
         std = text(r.get("standard"))
-        if text(r.get("limit_type")) and text(r.get("limit_type")) not in std:
-            std += f"（{text(r.get('limit_type'))}）"
+        kind = text(r.get("limit_type")).replace("24小时均值或日均值", "日均值")
+        if kind and kind not in std:
+            std += f"（{kind}）"
         out.append({"enterprise": d.name_of(r), "kind": text(r.get("kind")), "pollutant": text(r.get("pollutant")),
                     "outlet": text(r.get("outlet")) or "—", "value": fnum(r.get("value")), "unit": text(r.get("unit")),
                     "limit": fnum(r.get("limit")), "standard": std or "—",

@@ -151,8 +151,8 @@ def _levels_part(d: Data, out: dict[str, Any]) -> None:
     d.facts["levels"] = {k: counts.get(k, 0) for k in LEVELS}
     d.facts["n_diag"] = n
     lv.append("等级按评价指标体系规定的方法判定：Ⅰ级、Ⅱ级要求相应等级的综合评价指数达到规定分值且限定性指标达到相应等级；"
-              "Ⅲ级要求全部指标达到Ⅲ级基准值（Ⅲ级综合评价指数为满分）。因此只要有一项指标未达到Ⅲ级基准值，"
-              "即使综合评价指数较高，企业也判为不达标。")
+              "Ⅲ级要求全部指标达到Ⅲ级基准值（Ⅲ级综合评价指数为满分）。因此，达不到Ⅱ级要求、又有指标未达到Ⅲ级基准值的企业"
+              "判为不达标，即使其Ⅲ级综合评价指数较高；Ⅱ级企业也可能有个别非限定性指标未达到Ⅲ级基准值，这些指标列为其企业层面目标。")
     below = [r for r in diag if text(r.get("level")) == "不达标"]
     if below:
         y3 = [number(r.get("y3")) for r in below if number(r.get("y3")) is not None]

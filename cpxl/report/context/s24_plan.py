@@ -199,8 +199,9 @@ def s242_proposals(d: Data) -> dict[str, Any]:
             s += f"，尚待评定{d.n('open', len(open_), 'int')}项（见草稿中的待确认事项）"
         paras.append(s + "。")
         if priority:
+            more = f"，其余见{d.ref('annex.proposals')}" if len(priority) > len(out["priority"]) else ""
             paras.append(f"确认实施的方案中，达标整改方案{d.n('priority', len(priority), 'int')}项，针对2.3.1节所列超标排放问题，"
-                         f"须优先实施，不参与可选方案的取舍（见{d.ref('s242.priority')}）。")
+                         f"须优先实施，不参与可选方案的取舍（见{d.ref('s242.priority')}{more}）。")
         if ok:
             inv = sum(number(r.get("investment")) or 0 for r in ok)
             sav = sum(number(r.get("annual_savings")) or 0 for r in ok)
