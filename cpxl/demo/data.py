@@ -294,12 +294,21 @@ def treated_amounts(ent: Mapping[str, Any], year: int) -> dict[int, int]:
     return {y: round(ent["design_capacity"] * min(0.98, base * (1 + 0.03 * (y - year + 2)))) for y in range(year - 2, year + 1)}
 
 
-def site_inspections(ents: Sequence[Mapping[str, Any]], year: int) -> list[dict[str, Any]]:
-    """What the audit team recorded on its site visits and talks (5.2.1(2)), in the diagnosis stage."""
+def site_inspections(ents: Sequence[Mapping[str, Any]], year: int, generic: bool = False) -> list[dict[str, Any]]:
+    """What the audit team recorded on its site visits and talks (5.2.1(2)), in the diagnosis stage.
+    ``generic``: texts that name no industry (for the demos of other industries)."""
     cfg = config()
     people = cfg["people"]
     team = f"{people[2]}、{people[5]}、{people[6]}"
     start = dt.date(year + 1, 4, 20)
+    if generic:
+        return [{"date": (start + dt.timedelta(days=3 * k)).isoformat(), "uscc": e["uscc"], "enterprise": e["name"],
+                 "kind": "现场考察", "participants": f"{team}；企业环保负责人{e['contact_person']}",
+                 "scope": "原料入厂至产品出厂全流程", "verified": "生产运行记录、在线监测数据、设备维护记录、固体废物转移联单",
+                 "corrections": "无", "findings": "运行记录完整，未发现明显问题",
+                 "obvious_proposals": "规范能源计量与台账（分车间计量用电）",
+                 "policy_check": "排污许可证、应急预案、自行监测方案齐全", "obsolete_check": "未发现", "remarks": ""}
+                for k, e in enumerate(sorted(ents, key=lambda e: (-e["design_capacity"], e["name"]))[:4])]
     rows: list[dict[str, Any]] = [{
         "date": (start - dt.timedelta(days=2)).isoformat(), "uscc": "", "enterprise": "", "kind": "座谈",
         "participants": f"{people[0]}、{people[2]}、{people[5]}，{len(ents)} 家企业环保负责人",

@@ -39,6 +39,7 @@ from cpxl.plan.run import plan
 from cpxl.report import render_report
 
 from . import data as main_demo
+from . import team
 
 DEMO_DIR = DATA / "demo"
 _INDUSTRY_WORDS = ("危险废物焚烧处置", "危险废物焚烧", "焚烧处置", "危险废物")
@@ -105,6 +106,7 @@ def master_data(pack: str, year: int, ents: Sequence[Mapping[str, Any]], sys_: I
                               if not any(w in str(r.get("title", "")) for w in ("焚烧", "危险废物"))] + list(m["plans"])
     for r in base.get("industry_region", []):
         r["industry_overview"] = m["overview"]
+    base["site_inspections"] = main_demo.site_inspections(ents, year, generic=True)
     for key, rows in base.items():
         if key in ("indicator_system", "enterprises"):
             continue
@@ -257,6 +259,8 @@ def run(root: Path, pack: str, n: int = 12, year: int = 2025, mistakes: bool = T
     master["indicator_system"] = system_rows(sys_)
     folder = init_audit(Path(root), prof["industry"], cfg["region"], year, prof["industry_code"], pack=pack,
                         data=master, overwrite=True, audit_extra={**main_demo.audit_extra(year),
+                                                                  "scope_boundary": f"全省{prof['industry']}企业原料入厂至产品出厂的生产全过程；重点关注能源、特征污染物与温室气体",
+                                                                  "contract_scope": f"开展全省{prof['industry']}行业整体清洁生产审核，完成资料收集、现场考察、诊断、方案制定与报告编制",
                                                                   "audit_name": f"{cfg['region']}{prof['industry']}行业整体清洁生产审核",
                                                                   "indicator_system_name": sys_.name})
     templates = {p.stem.rsplit("_", 1)[-1]: p for p in make_templates(folder.root)}
@@ -276,8 +280,15 @@ def run(root: Path, pack: str, n: int = 12, year: int = 2025, mistakes: bool = T
     steps["企业报送校验"] = (f"接受 {res.count('accepted')} 份，退回修改 {res.count('rejected')} 份；校验报告 {res.report}")
     d = diagnose(folder.root)
     steps["诊断评分"] = d.summary
-    today = dt.date(year + 1, 11, 24)
+    start, today = dt.date(year + 1, 7, 20), dt.date(year + 1, 11, 24)
+    team.confirm_settings(folder.master, start)  # the audit team decides what cpxl suggests (cpxl.demo.team)
+    plan(folder.root, today=start)
+    team.review_targets(folder.master, start + dt.timedelta(days=8))
+    team.estimate_and_score(folder.master, start + dt.timedelta(days=30))
+    plan(folder.root, today=start + dt.timedelta(days=30))
+    team.decide_proposals(folder.master, start + dt.timedelta(days=37))
     p = plan(folder.root, today=today)
+    team.record_lessons(folder.master)
     steps["目标与方案"] = f"目标 {p.counts.get('targets', 0)} 项；方案 {p.counts.get('proposals', 0)} 项"
     r = render_report(folder.root, pdf=False)
     steps["审核报告"] = str(r.docx)
