@@ -120,6 +120,10 @@ def _key(title: str) -> str:
 
 
 def _system_name(d: Data) -> str | None:
+    named = d.a("indicator_system_name")
+    if named:  # the audit task records the system the audit uses (a shipped one or one typed into the master)
+        m = re.match(r"^(.*?)[（(]([^（）()]*)[)）]$", named)
+        return f"《{m.group(1)}》（{m.group(2)}）" if m else f"《{named.strip('《》')}》"
     try:
         from cpxl.diagnosis.system import choose_system
 
