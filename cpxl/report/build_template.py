@@ -351,16 +351,16 @@ def build(path: Path = TEMPLATE) -> Path:
     return b.save(path)
 
 
-BREACH_COLS = [Col("企业名称", "enterprise", 28), Col("污染物", "pollutant", 20), Col("排放口", "outlet", 15, "center"),
-               Col("实测值", "value", 14, "right"), Col("单位", "unit", 20, "center"), Col("限值", "limit", 11, "right"),
+BREACH_COLS = [Col("企业名称", "enterprise", 26), Col("污染物", "pollutant", 20), Col("排放口", "outlet", 15, "center"),
+               Col("实测值", "value", 14, "right"), Col("单位", "unit", 22, "center"), Col("限值", "limit", 11, "right"),
                Col("执行标准", "standard", 34), Col("超标", "ratio", 14, "right")]
 SITE_BODY_COLS = [Col("日期", "date", 21, "center"), Col("企业", "enterprise", 33), Col("方式", "kind", 17, "center"),
                   Col("数据修正", "corrections", 40), Col("发现的问题", "findings", 45)]
 SITE_COLS = [Col("日期", "date", 22, "center"), Col("企业", "enterprise", 28), Col("方式", "kind", 14, "center"),
              Col("核实的资料和数据", "verified", 30), Col("数据修正", "corrections", 26), Col("发现的问题", "findings", 36)]
-TARGET_COLS = [Col("企业", "enterprise", 28), Col("指标", "indicator", 27), Col("单位", "unit", 20, "center"),
+TARGET_COLS = [Col("企业", "enterprise", 26), Col("指标", "indicator", 25), Col("单位", "unit", 22, "center"),
                Col("现状值", "baseline", 14, "right"), Col("目标值", "target", 13, "right"),
-               Col("改善幅度", "improvement", 13, "right"), Col("设置原因", "reason", 18), Col("目标依据", "rule", 23)]
+               Col("改善幅度", "improvement", 15, "right"), Col("设置原因", "reason", 18), Col("目标依据", "rule", 23)]
 PROPOSAL_COLS = [Col("编号", "id", 14), Col("企业", "enterprise", 26), Col("方案名称", "title", 30),
                  Col("预期效果", "benefit", 36), Col("投资（万元）", "investment", 16, "right"),
                  Col("年效益（万元）", "savings", 16, "right"), Col("状态", "state", 14, "center")]
