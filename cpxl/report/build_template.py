@@ -361,9 +361,9 @@ SITE_COLS = [Col("日期", "date", 22, "center"), Col("企业", "enterprise", 28
 TARGET_COLS = [Col("企业", "enterprise", 26), Col("指标", "indicator", 25), Col("单位", "unit", 22, "center"),
                Col("现状值", "baseline", 14, "right"), Col("目标值", "target", 13, "right"),
                Col("改善幅度", "improvement", 15, "right"), Col("设置原因", "reason", 18), Col("目标依据", "rule", 23)]
-PROPOSAL_COLS = [Col("编号", "id", 14), Col("企业", "enterprise", 26), Col("方案名称", "title", 30),
-                 Col("预期效果", "benefit", 36), Col("投资（万元）", "investment", 16, "right"),
-                 Col("年效益（万元）", "savings", 16, "right"), Col("状态", "state", 14, "center")]
+PROPOSAL_COLS = [Col("编号", "id", 14), Col("企业", "enterprise", 24), Col("方案名称", "title", 28),
+                 Col("预期效果", "benefit", 40), Col("投资\n（万元）", "investment", 17, "right"),
+                 Col("年效益\n（万元）", "savings", 17, "right"), Col("状态", "state", 16, "center")]
 ECON_COLS = [Col("编号", "id", 13), Col("方案名称", "title", 32), Col("I\n（万元）", "investment", 18, "right"),
              Col("F\n（万元/a）", "cash_flow", 19, "right"), Col("N\n（年）", "payback", 14, "right"),
              Col("NPV\n（万元）", "npv", 18, "right"), Col("NPVR\n（%）", "npvr", 15, "right"),
