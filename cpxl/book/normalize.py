@@ -39,10 +39,11 @@ class Coerced:
         return not any(p.severity == "error" for p in self.problems)
 
 
+_TO_SPACE = str.maketrans({ch: " " for ch in SPACES})
+
+
 def clean_text(s: str) -> str:
-    for ch in SPACES:
-        s = s.replace(ch, " ")
-    return s.strip()
+    return s.translate(_TO_SPACE).strip()
 
 
 def _nfkc(s: str) -> str:

@@ -8,6 +8,7 @@ where its header should be (:class:`MasterLayoutError`).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -165,12 +166,17 @@ def normalise(raw: RawRow, schema: SheetSchema, sheet: str = "", file: str = "")
     problems: list[Problem] = []
     content: dict[str, Any] = {}
     texts: dict[str, str] = {}
+    got = raw.values.get
     for f in schema.fields:
-        v = raw.values.get(f.name)
-        if v is not None and not (isinstance(v, str) and v == ""):
-            content[f.name] = v
-            if isinstance(v, str) and (f.is_number or f.is_date):
-                texts[f.name] = v
+        v = got(f.name)
+        if v is None or v == "":
+            continue  # an empty cell (what coerce would conclude, without the call)
+        content[f.name] = v
+        if type(v) is float and f.type == "number" and math.isfinite(v):
+            values[f.name] = v  # a number in a number cell: nothing to normalise (the common case)
+            continue
+        if isinstance(v, str) and (f.is_number or f.is_date):
+            texts[f.name] = v
         c = coerce(f, v)
         if c.value is not None:
             values[f.name] = c.value

@@ -158,6 +158,19 @@ def _col_number(letters: str) -> int:
     return n
 
 
+class _ParsedOnce:
+    """A workbook whose sheets are parsed once: calamine parses a sheet's XML on every
+    ``get_sheet_by_name``, and both the values and the merged ranges of a sheet are needed."""
+
+    def __init__(self, wb: CalamineWorkbook):
+        self.wb, self.sheet_names, self._sheets = wb, wb.sheet_names, {}
+
+    def get_sheet_by_name(self, name: str) -> Any:
+        if name not in self._sheets:
+            self._sheets[name] = self.wb.get_sheet_by_name(name)
+        return self._sheets[name]
+
+
 def _merged_in_data(wb: CalamineWorkbook, name: str, first_row: int) -> list[str]:
     try:
         ranges = wb.get_sheet_by_name(name).merged_cell_ranges or []
@@ -187,7 +200,7 @@ def extract(path: Path, years: Sequence[int] = (), max_rows: int = 100_000,
     """
     ex = Extraction()
     dimensions = dimensions or {}
-    wb = CalamineWorkbook.from_path(str(path))
+    wb = _ParsedOnce(CalamineWorkbook.from_path(str(path)))
     ex.stamp = read_stamp(wb)
     if not ex.stamp:
         ex.problems.append(Problem("file.no_stamp", "error",

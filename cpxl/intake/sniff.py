@@ -14,11 +14,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cpxl.core.problems import Problem
+from cpxl.core.zipparts import Package
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
 _DTD = re.compile(rb"<!(DOCTYPE|ENTITY)", re.I)
 MAX_SHEETS = 200  # a template has about twenty
+_ELEMENT = re.compile(rb"<[A-Za-z_]")
+
+
+def _declares_entities(zf: Package, name: str) -> bool:
+    """Whether the part's prolog holds a DTD; a prolog longer than the first 4 KB is read whole."""
+    head = zf.head(name)
+    if _DTD.search(head):
+        return True
+    return _ELEMENT.search(head) is None and _DTD.search(zf.read(name)) is not None
 
 
 @dataclass(frozen=True)
@@ -87,15 +97,19 @@ def _sniff_ole(path: Path) -> Sniffed:
                                     "请用原模板填写并保存为 .xlsx 报送")])
 
 
+def _corrupt() -> Sniffed:
+    return Sniffed("unknown", [_err("file.corrupt", "文件已损坏或不完整（无法解压）",
+                                    "请重新保存后再报送；如为邮件附件，请确认已完整下载")])
+
+
 def _sniff_zip(path: Path, limits: Limits) -> Sniffed:
     problems: list[Problem] = []
     try:
-        zf = zipfile.ZipFile(path)
+        zf = Package(path)  # the bytes read once; each part's head inflated straight from them
     except zipfile.BadZipFile:
-        return Sniffed("unknown", [_err("file.corrupt", "文件已损坏或不完整（无法解压）",
-                                        "请重新保存后再报送；如为邮件附件，请确认已完整下载")])
+        return _corrupt()
     with zf:
-        infos = zf.infolist()
+        infos = zf.infos
         names = {i.filename for i in infos}
         if "mimetype" in names and "[Content_Types].xml" not in names:
             try:
@@ -127,12 +141,13 @@ def _sniff_zip(path: Path, limits: Limits) -> Sniffed:
         if total > limits.max_unzipped_bytes:
             return Sniffed("unknown", [_err("file.zip_bomb", f"文件解压后过大（{total / 1024**2:.0f} MB），已拒绝读取",
                                             "删除与填报无关的内容（图片、大量空白格式）后重新保存")])
-        for n in names:
-            if n.endswith((".xml", ".rels")):
-                with zf.open(n) as fh:
-                    if _DTD.search(fh.read(4096)):
-                        return Sniffed("unknown", [_err("file.xml_entity", "文件含有 XML 实体声明（可能是恶意构造的文件），已拒绝读取",
-                                                        "请用原模板重新填写并用 Excel 或 WPS 保存")])
+        try:
+            entity = any(_declares_entities(zf, n) for n in names if n.endswith((".xml", ".rels")))
+        except zipfile.BadZipFile:
+            return _corrupt()
+        if entity:
+            return Sniffed("unknown", [_err("file.xml_entity", "文件含有 XML 实体声明（可能是恶意构造的文件），已拒绝读取",
+                                            "请用原模板重新填写并用 Excel 或 WPS 保存")])
         kind = "xlsx"
         if any(n.lower().endswith("vbaproject.bin") for n in names):
             kind = "xlsm"
@@ -157,14 +172,14 @@ def _col_index(letters: bytes) -> int:
     return n
 
 
-def _dimensions(zf: zipfile.ZipFile) -> dict[str, tuple[int, int]]:
+def _dimensions(zf: Package) -> dict[str, tuple[int, int]]:
     """The used range each sheet claims in its <dimension> tag (cheap: first 4 KB of each sheet part)."""
     import html
 
     try:
         wb = zf.read("xl/workbook.xml")
         rels = zf.read("xl/_rels/workbook.xml.rels")
-    except KeyError:
+    except (KeyError, zipfile.BadZipFile):
         return {}
     targets = {i: t for i, t in _REL.findall(rels)} | {i: t for t, i in _REL2.findall(rels)}
     out = {}
@@ -175,9 +190,8 @@ def _dimensions(zf: zipfile.ZipFile) -> dict[str, tuple[int, int]]:
         t = target.decode()
         part = t.lstrip("/") if t.startswith("/") else "xl/" + t
         try:
-            with zf.open(part) as fh:
-                m = _DIM.search(fh.read(4096))
-        except KeyError:
+            m = _DIM.search(zf.head(part))
+        except (KeyError, zipfile.BadZipFile):
             continue
         if m:
             out[html.unescape(name.decode("utf-8"))] = (int(m.group(2)), _col_index(m.group(1)))
