@@ -117,7 +117,7 @@ def copy_raw(pkg: Package, name: str, out: zipfile.ZipFile) -> None:
     with out._lock:  # the same bookkeeping zipfile does for a part it writes itself
         if out._writing:
             raise ValueError("another part is being written")
-        out._writeCheck(info)
+        out._writecheck(info)
         out._didModify = True
         info.header_offset = out.fp.tell()
         zip64 = info.file_size > zipfile.ZIP64_LIMIT or info.compress_size > zipfile.ZIP64_LIMIT

@@ -2,7 +2,9 @@
 
 Both render the same ``Problem`` list. The feedback copy is the enterprise's own workbook with
 every problem cell highlighted and a comment saying what is wrong and how to fix it, plus a
-校验结果 sheet at the front; macros are never carried over.
+校验结果 sheet at the front; macros are never carried over. The copy is made by editing the
+package (:mod:`.xmlannotate`: the touched parts rewritten, every other part copied byte for byte);
+a package of a shape that editor does not know goes through openpyxl instead.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 from cpxl.book.xlsxwrite import BORDER, HEADER_FILL, HEADER_FONT, TITLE_FONT, put, put_formula
 from cpxl.core.atomic import write_atomic
 from cpxl.core.problems import SEVERITY_ZH, Problem
+
+from .xmlannotate import Note, PackageError, ResultSheet, annotate_package
 
 FILLS = {
     "error": PatternFill("solid", fgColor="FF9999"),
@@ -86,8 +90,37 @@ def write_report(path: Path, problems: Sequence[Problem], submissions: Sequence[
     return write_atomic(path, lambda p: wb.save(p))
 
 
+ORDER = {"error": 0, "warning": 1, "info": 2}
+
+
+def _note_text(ps: Sequence[Problem]) -> str:
+    text = "\n".join(f"【{SEVERITY_ZH.get(p.severity, p.severity)}】{p.message}" + (f"\n修改：{p.fix}" if p.fix else "")
+                     for p in ps)
+    return text[:2000]
+
+
 def annotate(src: Path, out: Path, problems: Sequence[Problem], enterprise_name: str = "") -> Path:
     """A copy of ``src`` with problem cells highlighted and commented, and a 校验结果 sheet in front."""
+    by_cell: dict[tuple[str, str], list[Problem]] = defaultdict(list)
+    for p in problems:
+        if p.sheet and p.cell:
+            by_cell[(p.sheet, p.cell)].append(p)
+    notes: dict[str, dict[str, Note]] = defaultdict(dict)
+    for (sheet, cell), ps in by_cell.items():
+        ps = sorted(ps, key=lambda p: ORDER.get(p.severity, 3))
+        notes[sheet][cell] = Note(ps[0].severity, _note_text(ps))
+    names = {p.enterprise: enterprise_name for p in problems}
+    ordered = sorted(problems, key=lambda p: (ORDER.get(p.severity, 3), p.enterprise, p.sheet))
+    result = ResultSheet(RESULT_SHEET, COLUMNS, WIDTHS, [[str(v) for v in _row(p, names)] for p in ordered],
+                         [p.severity for p in ordered], [(p.sheet, p.cell) for p in ordered], frozenset({9, 10}), 6)
+    try:
+        return write_atomic(out, lambda tmp: annotate_package(src, tmp, notes, result))
+    except PackageError:
+        return _annotate_openpyxl(src, out, problems, enterprise_name)
+
+
+def _annotate_openpyxl(src: Path, out: Path, problems: Sequence[Problem], enterprise_name: str = "") -> Path:
+    """The same copy through openpyxl (slow: the whole workbook loaded and written), for unusual packages."""
     wb = openpyxl.load_workbook(src)  # macros are dropped: keep_vba is not set, the copy is a plain .xlsx
     by_cell: dict[tuple[str, str], list[Problem]] = defaultdict(list)
     for p in problems:
