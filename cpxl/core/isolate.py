@@ -10,11 +10,13 @@ ends and the audit folder's lock — so a killed command never leaves workers or
 
 from __future__ import annotations
 
+import collections
+import itertools
 import multiprocessing as mp
 import os
 import time
 import traceback
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sized
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from typing import Any
@@ -114,16 +116,26 @@ class _Slot:
 
 def run_isolated(fn: Callable[[Any], Any], items: Iterable[Any], workers: int | None = None,
                  timeout: float = 60.0, mem_bytes: int | None = None) -> Iterator[Outcome]:
-    """Yield an :class:`Outcome` per item (in completion order)."""
+    """Yield an :class:`Outcome` per item (in completion order).
+
+    ``items`` may be a lazy iterable: workers start on the first items while the caller is still
+    producing the next ones (it is advanced whenever a worker is free).
+    """
     ctx = mp.get_context("fork") if hasattr(os, "fork") else mp.get_context()
-    todo = list(items)
-    n = max(1, min(workers or os.cpu_count() or 1, len(todo)))
-    slots = [_Slot(ctx, fn, mem_bytes) for _ in range(n)] if todo else []
-    pending = iter(todo)
+    pending = iter(items)
+    first = next(pending, _END)
+    if first is _END:
+        return
+    pending = itertools.chain([first], pending)
+    n = max(1, workers or os.cpu_count() or 1)
+    if isinstance(items, Sized):
+        n = min(n, len(items))
+    slots = [_Slot(ctx, fn, mem_bytes) for _ in range(n)]
     busy: dict[Connection, _Slot] = {}
+    ahead: collections.deque = collections.deque()  # items produced while every worker was busy
 
     def assign(slot: _Slot) -> bool:
-        item = next(pending, _END)
+        item = ahead.popleft() if ahead else next(pending, _END)
         if item is _END:
             return False
         slot.item, slot.started = item, time.monotonic()
@@ -135,6 +147,8 @@ def run_isolated(fn: Callable[[Any], Any], items: Iterable[Any], workers: int | 
         for s in slots:
             assign(s)
         while busy:
+            while len(ahead) < n and (not ahead or ahead[-1] is not _END) and not wait(list(busy), timeout=0):
+                ahead.append(next(pending, _END))  # the caller's own work on the next items overlaps the workers
             now = time.monotonic()
             wait_for = max(0.05, min(s.started + timeout - now for s in busy.values()))
             ready = wait(list(busy), timeout=wait_for)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,7 @@ from cpxl.book.master import with_audit_pack
 from cpxl.book.masterio import update_master
 from cpxl.book.templates import stamp_verifies
 from cpxl.book.xlsxread import read_records
+from cpxl.core import progress
 from cpxl.core.errors import AuditError, require_writable
 from cpxl.core.folder import AuditFolder, safe_filename
 from cpxl.core.isolate import run_isolated
@@ -43,6 +45,7 @@ from .plausibility import PlausibilitySettings, intensities, peer_outliers
 from .sniff import Limits, Sniffed, sniff
 
 REPORT_NAME = "校验报告.xlsx"
+INTENSITY_CELLS = {"ent_energy": ("consumption",), "ent_water": ("intake",), "ent_materials": ("consumption",)}
 FAILURES = {
     "timeout": "读取超时：文件结构异常或过于庞大",
     "memory": "读取时内存超限：文件声明了异常巨大的表格区域或内容",
@@ -99,7 +102,15 @@ def _read_job(job: tuple[str, tuple[int, ...], Limits]) -> tuple[Sniffed, Extrac
     sn = sniff(Path(path), limits)
     if not sn.readable:
         return sn, None
-    return sn, extract(Path(path), years, limits.max_rows, sn.dimensions)
+    ex = extract(Path(path), years, limits.max_rows, sn.dimensions)
+    for key, rows in ex.records.items():  # what the parent needs of the positions: the cells peer checks name
+        keep = INTENSITY_CELLS.get(key, ())
+        for r in rows:
+            r.pop("_row", None)
+            cells = r.pop("_cells", None)
+            if keep and cells:
+                r["_cells"] = {k: cells[k] for k in keep if k in cells}
+    return sn, ex
 
 
 def _annotate_job(job: tuple[str, str, list[Problem], str]) -> str:
@@ -114,6 +125,7 @@ def _inbox_files(folder: AuditFolder) -> list[Path]:
     return sorted(p for p in folder.inbox.iterdir() if p.is_file() and not p.name.startswith((".", "~$")))
 
 
+@progress.stepped("ingest", "导入企业报送")
 @with_audit_pack
 def ingest(root: Path, files: list[Path] | None = None, settings: IngestSettings | None = None) -> IngestResult:
     """One batch: archive, read, validate, record; then rebuild every derived output from the ledger.
@@ -155,36 +167,48 @@ def _ingest(folder: AuditFolder, files: list[Path] | None, settings: IngestSetti
     key = load_key(folder.state)
     result = IngestResult()
     folder.archive.mkdir(parents=True, exist_ok=True)
+    prog = progress.current()
+    prog.update(total=len(paths), message="读取与校验")
     with Ledger(folder.ledger) as ledger:
         new: list[tuple[Path, str, int, Path]] = []
         seen_in_batch: set[str] = set()
-        for path in paths:
-            if not path.is_file():
-                result.files.append(FileResult(path.name, "unreadable",
-                                               message="文件不存在" if not path.exists() else "这是一个文件夹，不是文件"))
-                continue
-            digest = sha256_of(path)
-            known = ledger.known(digest)
-            if known:
-                result.files.append(FileResult(path.name, "duplicate", known.enterprise_uscc, known.enterprise_name,
-                                               archived=known.archived,
-                                               message=f"与 {known.received[:19]} 接收的文件内容相同，未重复处理"))
-                continue
-            if digest in seen_in_batch:
-                result.files.append(FileResult(path.name, "duplicate", message="与本批另一文件内容相同"))
-                continue
-            stored = archive(path, folder.archive, digest)
-            seen_in_batch.add(digest)
-            new.append((path, digest, path.stat().st_size, stored))
-        jobs = {str(n[3]): n for n in new}  # read the archived copy: the original stays untouched
+
+        def archived() -> Iterator[tuple[str, tuple[int, ...], Limits]]:
+            """Hash and archive file after file while the workers read the ones before (lazy)."""
+            for path in paths:
+                if not path.is_file():
+                    result.files.append(FileResult(path.name, "unreadable",
+                                                   message="文件不存在" if not path.exists() else "这是一个文件夹，不是文件"))
+                    prog.advance(current=path.name)
+                    continue
+                digest = sha256_of(path)
+                known = ledger.known(digest)
+                if known:
+                    result.files.append(FileResult(path.name, "duplicate", known.enterprise_uscc, known.enterprise_name,
+                                                   archived=known.archived,
+                                                   message=f"与 {known.received[:19]} 接收的文件内容相同，未重复处理"))
+                    prog.advance(current=path.name)
+                    continue
+                if digest in seen_in_batch:
+                    result.files.append(FileResult(path.name, "duplicate", message="与本批另一文件内容相同"))
+                    prog.advance(current=path.name)
+                    continue
+                stored = archive(path, folder.archive, digest)
+                seen_in_batch.add(digest)
+                new.append((path, digest, path.stat().st_size, stored))
+                jobs[str(stored)] = new[-1]  # read the archived copy: the original stays untouched
+                yield str(stored), years, settings.limits
+
+        jobs: dict[str, tuple[Path, str, int, Path]] = {}
         sniffed: dict[str, Sniffed] = {}
         items: list = []
         extractions: dict[str, Extraction] = {}
         failures: dict[str, str] = {}
-        for out in run_isolated(_read_job, [(k, years, settings.limits) for k in jobs],
+        for out in run_isolated(_read_job, archived(),
                                 workers=settings.workers, timeout=settings.limits.seconds_per_file,
                                 mem_bytes=settings.limits.memory_per_worker):
             key_ = out.item[0]
+            prog.advance(current=jobs[key_][0].name)
             if out.ok:
                 sniffed[key_] = out.value[0]
                 ex = out.value[1]
@@ -245,8 +269,10 @@ def _ingest(folder: AuditFolder, files: list[Path] | None, settings: IngestSetti
         result.problems += _supersessions(ledger, recorded, before)
         # derived outputs, rebuilt from the ledger's current state: the master, the report, the feedback copies
         result.consolidated_enterprises = len(ledger.current_accepted())
+        prog.note("写入审核总表（汇总各企业数据）")
         _consolidate(master, ledger)
         current = ledger.current()
+        prog.note("写入校验报告")
         folder.outputs.mkdir(parents=True, exist_ok=True)
         report_problems = [p for s in current for p in ledger.problems(s)]
         result.report = str(write_report(folder.outputs / REPORT_NAME, report_problems,
@@ -336,16 +362,21 @@ def _feedback(folder: AuditFolder, ledger: Ledger, current: list[Submission], se
             continue
         jobs.append((s.archived, out, ledger.problems(s), s.enterprise_name))
         subs[out] = s
-    for o in run_isolated(_annotate_job, jobs, workers=settings.workers,
-                          timeout=settings.limits.seconds_per_file, mem_bytes=settings.limits.memory_per_worker):
-        s = subs[o.item[1]]
-        fr = recorded.get(s.sha256)
-        if o.ok:
-            ledger.set_feedback(s.sha256, o.item[1], sha256_of(Path(o.item[1])))
-            if fr:
-                fr.feedback = o.item[1]
-        elif fr:  # feedback is a courtesy; the ledger and the report already hold every problem
-            fr.message += "（反馈副本未能生成，下次运行 cpxl ingest 时会重新生成）"
+    with progress.step("feedback", "生成反馈副本", total=len(jobs)) as fp:
+        for o in run_isolated(_annotate_job, jobs, workers=settings.workers,
+                              timeout=settings.limits.seconds_per_file, mem_bytes=settings.limits.memory_per_worker):
+            fp.advance(current=Path(o.item[1]).name)
+            _feedback_done(o, subs[o.item[1]], ledger, recorded)
+
+
+def _feedback_done(o: Any, s: Submission, ledger: Ledger, recorded: dict[str, FileResult]) -> None:
+    fr = recorded.get(s.sha256)
+    if o.ok:
+        ledger.set_feedback(s.sha256, o.item[1], sha256_of(Path(o.item[1])))
+        if fr:
+            fr.feedback = o.item[1]
+    elif fr:  # feedback is a courtesy; the ledger and the report already hold every problem
+        fr.message += "（反馈副本未能生成，下次运行 cpxl ingest 时会重新生成）"
 
 
 def _identity_checks(ex: Extraction, audit: dict[str, Any], listed: dict[str, str], key: bytes | None) -> list[Problem]:
