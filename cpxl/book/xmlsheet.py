@@ -21,6 +21,8 @@ from typing import Any
 
 from openpyxl.utils import get_column_letter
 
+from cpxl.core.zipparts import Package, copy_raw
+
 from .layout import FIRST_DATA_ROW, HEADER_ROW
 from .schema import SheetSchema
 
@@ -30,6 +32,8 @@ _ATTR = re.compile(r'(\w+)="([^"]*)"')
 _ROW = re.compile(r'<row r="(\d+)"[^>]*?(?:/>|>.*?</row>)', re.S)
 _CELL_STYLE = re.compile(r'<c r="([A-Z]+)\d+"(?:[^>]*?\bs="(\d+)")?')
 _SQREF = re.compile(r'sqref="([^"]*)"')
+_LAST_ROW = re.compile(r'<row r="(\d+)"')
+STYLE_ROWS = 200  # data rows searched for each column's style (cpxl writes styled rows from the first one)
 _INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 EPOCH = dt.date(1899, 12, 30)
 FORMULA_START = ("=", "+", "-", "@")
@@ -132,6 +136,49 @@ def _cell(ref: str, style: str | None, value: Any, is_date: bool, quotes: QuoteS
     return f'<c r="{ref}"{s} t="inlineStr">{_text(str(value))}</c>'
 
 
+def _row_writer(cols: list[tuple[str, str, bool]], styles: Mapping[str, str], s: SheetSchema, absent: list[Any],
+                quotes: QuoteStyles | None) -> Callable[[int, Mapping[str, Any]], str]:
+    """A function writing one data row's XML, with per-column parts prepared once and each distinct text
+    escaped once (the same names, units and choices recur on thousands of rows)."""
+    spec = [(name, letter, f' s="{styles[letter]}"' if styles.get(letter) else "", styles.get(letter), is_date)
+            for letter, name, is_date in cols]
+    texts: dict[str, str] = {}
+
+    def text(v: str) -> str:
+        out = texts.get(v)
+        if out is None:
+            if len(texts) > 100_000:
+                texts.clear()
+            out = texts[v] = _text(v)
+        return out
+
+    def row_xml(r: int, row: Mapping[str, Any]) -> str:
+        for f in absent:
+            if row.get(f.name) not in (None, ""):
+                raise MissingColumn(s, f)
+        cells = []
+        for name, letter, s_attr, style, is_date in spec:
+            v = row.get(name)
+            t = type(v)
+            if t is float:
+                cells.append(f'<c r="{letter}{r}"{s_attr}><v>{v!r}</v></c>')
+            elif t is str and not is_date and not v.startswith(FORMULA_START):
+                if v:
+                    cells.append(f'<c r="{letter}{r}"{s_attr} t="inlineStr">{text(v)}</c>')
+                elif style:  # keep the empty cell's look (and its style for the next rewrite)
+                    cells.append(f'<c r="{letter}{r}"{s_attr}/>')
+            elif t is int:
+                cells.append(f'<c r="{letter}{r}"{s_attr}><v>{v}</v></c>')
+            elif v is None or v == "":
+                if style:
+                    cells.append(f'<c r="{letter}{r}"{s_attr}/>')
+            else:  # dates, booleans, text that starts like a formula (quote-prefixed style)
+                cells.append(_cell(f"{letter}{r}", style, v, is_date, quotes))
+        return f'<row r="{r}">{"".join(cells)}</row>'
+
+    return row_xml
+
+
 def _rewrite(xml: str, s: SheetSchema, rows: Iterable[Mapping[str, Any]], write: Callable[[str], Any],
              columns: Mapping[str, int] | None = None, quotes: QuoteStyles | None = None) -> None:
     """Write the sheet ``xml`` with its data rows replaced by ``rows``, in chunks (memory: one chunk).
@@ -149,16 +196,19 @@ def _rewrite(xml: str, s: SheetSchema, rows: Iterable[Mapping[str, Any]], write:
         body = xml[open_end:close]
         head = xml[:open_end]
         close += len("</sheetData>")
-    kept, styles, old_last = [], {}, HEADER_ROW
-    for m in _ROW.finditer(body):
+    kept, styles = [], {}
+    for m in _ROW.finditer(body):  # rows are in ascending order: only the first ones are looked at
         r = int(m.group(1))
-        old_last = max(old_last, r)
         if r < FIRST_DATA_ROW:
             kept.append(m.group(0))
-        elif len(styles) < len(s.fields):  # each column's style from its first styled cell
-            for col, st in _CELL_STYLE.findall(m.group(0)):
+        elif len(styles) < len(s.fields) and r < FIRST_DATA_ROW + STYLE_ROWS:
+            for col, st in _CELL_STYLE.findall(m.group(0)):  # each column's style from its first styled cell
                 if st:
                     styles.setdefault(col, quotes.base(st) if quotes else st)
+        else:
+            break
+    last_row = _LAST_ROW.search(body, max(0, body.rfind("<row ")))
+    old_last = max(HEADER_ROW, int(last_row.group(1)) if last_row else 0)
     tail = xml[close:]
     del xml, body
     where = dict(columns) if columns is not None else {f.name: j for j, f in enumerate(s.fields, start=1)}
@@ -167,21 +217,10 @@ def _rewrite(xml: str, s: SheetSchema, rows: Iterable[Mapping[str, Any]], write:
     # the used range is only known after the rows: drop <dimension> (optional in SpreadsheetML)
     write(re.sub(r'<dimension ref="[^"]*"/>', "", head) + "".join(kept))
     n, buf = 0, []
+    row_xml = _row_writer(sorted(cols, key=lambda c: (len(c[0]), c[0])), styles, s, absent, quotes)
     for i, row in enumerate(rows):
         n = i + 1
-        r = FIRST_DATA_ROW + i
-        cells = []
-        for f in absent:
-            if row.get(f.name) not in (None, ""):
-                raise MissingColumn(s, f)
-        for letter, name, is_date in sorted(cols, key=lambda c: (len(c[0]), c[0])):
-            v = row.get(name)
-            if v is None or v == "":
-                if styles.get(letter):  # keep the empty cell's look (and its style for the next rewrite)
-                    cells.append(f'<c r="{letter}{r}" s="{styles[letter]}"/>')
-                continue
-            cells.append(_cell(f"{letter}{r}", styles.get(letter), v, is_date, quotes))
-        buf.append(f'<row r="{r}">{"".join(cells)}</row>')
+        buf.append(row_xml(FIRST_DATA_ROW + i, row))
         if len(buf) >= 2000:
             write("".join(buf))
             buf.clear()
@@ -228,7 +267,7 @@ def replace_tables(src: Path, dst: Path, tables: Mapping[str, tuple]) -> None:
     Rows may be given as a callable producing them, so that one sheet's rows at a time are in memory.
     The styles part is written last: it gains the quote-prefixed styles the sheets needed.
     """
-    with zipfile.ZipFile(src) as zin:
+    with zipfile.ZipFile(src) as zin, Package(src, in_memory=False) as raw:
         parts = sheet_parts(zin)
         todo = {parts[name]: spec for name, spec in tables.items()}
         missing = set(tables) - set(parts)
@@ -249,7 +288,7 @@ def replace_tables(src: Path, dst: Path, tables: Mapping[str, tuple]) -> None:
                     with zout.open(info, "w", force_zip64=True) as fh:
                         _rewrite(zin.read(item.filename).decode("utf-8"), s, rows,
                                  lambda t, fh=fh: fh.write(t.encode()), rest[0] if rest else None, quotes)
-                else:
-                    zout.writestr(item, zin.read(item.filename))
+                else:  # every other part as it is stored: no inflating, no deflating
+                    copy_raw(raw, item.filename, zout)
             if styles_item is not None and quotes is not None:
                 zout.writestr(styles_item, quotes.render().encode("utf-8"))

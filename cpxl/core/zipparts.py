@@ -26,15 +26,24 @@ _PLAIN = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
 class Package:
     """A zip file's bytes in memory with its directory; parts are inflated on demand."""
 
-    def __init__(self, source: Path | bytes):
-        self.data = source if isinstance(source, bytes) else Path(source).read_bytes()
-        self.zip = zipfile.ZipFile(io.BytesIO(self.data))  # the central directory (zip64 and all)
+    def __init__(self, source: Path | bytes, in_memory: bool = True):
+        """``in_memory=False`` keeps a large package on disk: parts are read from the file when asked for."""
+        self.fh = None
+        if isinstance(source, bytes) or in_memory:
+            self.data: bytes | None = source if isinstance(source, bytes) else Path(source).read_bytes()
+            self.zip = zipfile.ZipFile(io.BytesIO(self.data))  # the central directory (zip64 and all)
+        else:
+            self.data = None
+            self.fh = open(source, "rb")  # noqa: SIM115 - closed by close()
+            self.zip = zipfile.ZipFile(self.fh)
         self.infos = self.zip.infolist()
         self.by_name = {i.filename: i for i in self.infos}
         self._heads: dict[tuple[str, int], bytes] = {}
 
     def close(self) -> None:
         self.zip.close()
+        if self.fh is not None:
+            self.fh.close()
 
     def __enter__(self) -> Package:
         return self
@@ -52,10 +61,21 @@ class Package:
         """The part's directory entry and its compressed bytes as stored."""
         info = self.by_name[name]
         start = info.header_offset
-        head = _LOCAL.unpack_from(self.data, start)
-        if head[0] != b"PK\x03\x04":
+        if self.data is None:
+            self.fh.seek(start)
+            local = self.fh.read(_LOCAL.size)
+        else:
+            local = self.data[start:start + _LOCAL.size]
+        if len(local) < _LOCAL.size or local[:4] != b"PK\x03\x04":
             raise zipfile.BadZipFile(f"bad local header for {name}")
+        head = _LOCAL.unpack(local)
         begin = start + _LOCAL.size + head[9] + head[10]
+        if self.data is None:
+            self.fh.seek(begin)
+            raw = self.fh.read(info.compress_size)
+            if len(raw) < info.compress_size:
+                raise zipfile.BadZipFile(f"truncated part {name}")
+            return info, memoryview(raw)
         end = begin + info.compress_size
         if end > len(self.data):
             raise zipfile.BadZipFile(f"truncated part {name}")

@@ -205,11 +205,19 @@ class Ledger:
         return json.loads(row[0]) if row else []
 
     def consolidated(self, key: str) -> Iterator[dict[str, Any]]:
-        """Rows of one sheet over the current accepted submissions, keyed by enterprise (streamed)."""
-        for sub in self.current_accepted():
-            for r in self.records(sub.sha256, key):
-                yield {"ent_uscc": sub.enterprise_uscc, "ent_name": sub.enterprise_name,
-                       **{k: v for k, v in r.items() if not k.startswith("_")}}
+        """Rows of one sheet over the current accepted submissions, keyed by enterprise (streamed: one
+        query, ordered by the database, one submission's rows in memory at a time)."""
+        subs = self.current_accepted()
+        order = json.dumps([s.sha256 for s in subs])
+        rows = self.db.execute("SELECT CAST(j.key AS INTEGER), r.json FROM json_each(?) j JOIN records r"
+                               " ON r.sha256 = j.value AND r.key = ? ORDER BY j.key", (order, key)).fetchmany
+        while batch := rows(64):
+            for pos, text in batch:
+                sub = subs[pos]
+                for r in json.loads(text):
+                    for k in ("_ok", "_row", "_cells"):
+                        r.pop(k, None)
+                    yield {"ent_uscc": sub.enterprise_uscc, "ent_name": sub.enterprise_name, **r}
 
     def all(self) -> list[Submission]:
         rows = self.db.execute(f"SELECT {COLUMNS} FROM submissions ORDER BY received, id").fetchall()
