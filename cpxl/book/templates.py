@@ -23,6 +23,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.workbook.protection import WorkbookProtection
 
 from cpxl import __version__
+from cpxl.core import progress
 from cpxl.core.atomic import write_atomic
 from cpxl.core.folder import AuditFolder, safe_filename
 from cpxl.core.isolate import run_isolated
@@ -231,6 +232,7 @@ def read_master(folder: AuditFolder) -> tuple[dict[str, Any], list[dict[str, Any
     return audit, enterprises, indicators
 
 
+@progress.stepped("templates", "生成企业填报模板")
 def make_templates(root: Path, indicator_rows: Sequence[Mapping[str, Any]] | None = None) -> list[Path]:
     """Write one template per enterprise of the master's enterprise list into the templates folder."""
     from .master import audit_pack
@@ -252,13 +254,20 @@ def _make_templates(folder: AuditFolder, indicator_rows: Sequence[Mapping[str, A
     pack_id = packs.active_id()
     key = load_key(folder.state, create=True)
     jobs = [(audit, e, list(rows), str(folder.templates / template_filename(e)), pack_id, key) for e in enterprises]
+    step = progress.current()
+    step.update(total=len(jobs))
     if len(jobs) < 4:
-        return [Path(_template_job(j)) for j in jobs]
+        out = []
+        for j in jobs:
+            out.append(Path(_template_job(j)))
+            step.advance(current=j[1].get("name", ""))
+        return out
     done: dict[str, Path] = {}
     for o in run_isolated(_template_job, jobs, timeout=300):
         if not o.ok:
             raise RuntimeError(f"生成 {o.item[1].get('name')} 的模板失败：{o.error.splitlines()[0]}")
         done[o.value] = Path(o.value)
+        step.advance(current=o.item[1].get("name", ""))
     return [done[j[3]] for j in jobs]
 
 

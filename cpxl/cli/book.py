@@ -9,6 +9,7 @@ import typer
 
 from cpxl import api
 
+from .display import progress_shown
 from .output import JsonOpt, console, emit_json, fail, problems_table
 
 
@@ -53,7 +54,8 @@ def register(app: typer.Typer) -> None:
     def templates(folder: Path = typer.Argument(..., help="审核文件夹"), as_json: bool = JsonOpt) -> None:
         """为企业名单中的每家企业生成填报模板（.xlsx，无宏）。"""
         try:
-            paths = api.make_templates(folder)
+            with progress_shown(as_json):
+                paths = api.make_templates(folder)
         except (FileNotFoundError, ValueError) as exc:
             fail(str(exc), as_json)
         if as_json:

@@ -8,6 +8,7 @@ import typer
 
 from cpxl import api
 
+from .display import progress_shown
 from .output import JsonOpt, console, emit_json, fail
 
 
@@ -21,7 +22,8 @@ def register(app: typer.Typer) -> None:
              as_json: bool = JsonOpt) -> None:
         """运行内置演示审核（虚构的东岚省；缺省为危险废物焚烧处置行业）：总表、模板、企业回传文件及后续各步。"""
         try:
-            res = api.run_demo(folder, pack=pack or None)
+            with progress_shown(as_json):
+                res = api.run_demo(folder, pack=pack or None)
         except ValueError as exc:
             fail(str(exc), as_json)
         if as_json:

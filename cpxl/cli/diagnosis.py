@@ -13,6 +13,7 @@ from typing import Any
 import typer
 from rich.table import Table
 
+from .display import progress_shown
 from .output import JsonOpt, console, emit_json, fail
 
 
@@ -30,7 +31,8 @@ def diagnose_command(folder: Path, system: str | None = None, as_json: bool = Fa
     from cpxl.domain.indicators import LEVEL_LABELS, IndicatorSystemError
 
     try:
-        res = diagnose(Path(folder), system or None)
+        with progress_shown(as_json):
+            res = diagnose(Path(folder), system or None)
     except (FileNotFoundError, DiagnosisError, IndicatorSystemError, ValueError, KeyError) as exc:
         fail(str(exc), as_json)
         return

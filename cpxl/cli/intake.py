@@ -9,6 +9,7 @@ from rich.table import Table
 
 from cpxl import api
 
+from .display import progress_shown
 from .output import JsonOpt, console, emit_json, fail, problems_table
 
 
@@ -26,7 +27,8 @@ def register(app: typer.Typer) -> None:
         """导入企业交回的填报文件：归档原件、逐格校验、生成反馈副本和校验报告、汇总到审核总表。"""
         settings = api.IngestSettings(strict=strict, feedback=not no_feedback)
         try:
-            res = api.ingest(folder, files or None, settings)
+            with progress_shown(as_json):
+                res = api.ingest(folder, files or None, settings)
         except FileNotFoundError as exc:
             fail(str(exc), as_json)
         errors = sum(f.errors for f in res.files)

@@ -15,6 +15,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
+from .display import progress_shown
 from .output import JsonOpt, console, fail
 
 
@@ -32,7 +33,8 @@ def plan_command(folder: Path, as_json: bool = False, today: str | dt.date | Non
     else:
         day = today if isinstance(today, dt.date) else None
     try:
-        res = plan(Path(folder), today=day)
+        with progress_shown(as_json):
+            res = plan(Path(folder), today=day)
     except (FileNotFoundError, PlanError, ValueError, KeyError) as exc:
         fail(str(exc), as_json)
         return

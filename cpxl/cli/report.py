@@ -13,6 +13,7 @@ import typer
 
 from cpxl import api
 
+from .display import progress_shown
 from .output import JsonOpt, console, emit_json, fail
 
 
@@ -30,7 +31,8 @@ def register(app: typer.Typer) -> None:
         from cpxl.report import ReportPending
 
         try:
-            res = api.report(folder, pdf=pdf, draft=draft)
+            with progress_shown(as_json):
+                res = api.report(folder, pdf=pdf, draft=draft)
         except ReportPending as exc:
             if as_json:
                 emit_json({"ok": False, "error": str(exc), "pending": [p.to_dict() for p in exc.items]})

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from cpxl.book.master import with_audit_pack
+from cpxl.core import progress
 from cpxl.core.folder import AuditFolder
 from cpxl.core.lock import locked
 from cpxl.core.problems import Problem
@@ -101,6 +102,7 @@ def _year(data: Mapping[str, Sequence[Mapping[str, Any]]], opts: DiagnosisOption
     return max(years), [f"“审核任务”未填写统计期，按企业数据中最近的年份 {max(years)} 年诊断。"]
 
 
+@progress.stepped("diagnose", "审核诊断")
 @locked("diagnose")
 @with_audit_pack
 def diagnose(root: Path, system: str | None = None,
@@ -115,10 +117,14 @@ def diagnose(root: Path, system: str | None = None,
     root = Path(root)
     master = root if root.suffix.lower() in (".xlsx", ".xlsm") and root.is_file() else AuditFolder(root).require_master()
     opts = DiagnosisOptions.make(options)
+    step = progress.current()
+    step.note("读取审核总表")
     data = read_master_data(master)
+    step.note("计算指标、评分、共性问题与审核重点")
     result = diagnose_data(data, system, opts)
     result.master = master
     if opts.write:
+        step.note("写入审核总表")
         write_results(master, result, data.get("indicator_values", ()))
     return result
 

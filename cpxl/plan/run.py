@@ -26,6 +26,7 @@ from typing import Any
 from cpxl.book import schema
 from cpxl.book.master import with_audit_pack
 from cpxl.book.masterio import update_master
+from cpxl.core import progress
 from cpxl.core.atomic import write_atomic
 from cpxl.core.folder import AuditFolder
 from cpxl.core.lock import locked
@@ -283,6 +284,7 @@ def _write_text(path: Path, text: str, warnings: list[str]) -> Path | None:
 # --------------------------------------------------------------------------- plan
 
 
+@progress.stepped("plan", "目标与方案")
 @locked("plan")
 @with_audit_pack
 def plan(root: Path, today: dt.date | None = None, settings: dict | None = None) -> PlanResult:
@@ -296,7 +298,9 @@ def plan(root: Path, today: dt.date | None = None, settings: dict | None = None)
     folder = AuditFolder(Path(root))
     master = folder.require_master()
     today = today or dt.date.today()
+    progress.current().note("读取审核总表")
     data = read_master_data(master)
+    progress.current().note("设置目标，生成、筛选和评估方案")
     warnings: list[str] = []
     audit = (data.get("audit_task") or [{}])[0]
 
@@ -448,6 +452,7 @@ def plan(root: Path, today: dt.date | None = None, settings: dict | None = None)
         "compliance": _breach_rows(breaches, data.get("compliance", ())), "data_requests": requests,
     }
     fitted = {k: _fit(k, rows) for k, rows in sheets.items()}
+    progress.current().note("写入审核总表")
     update_master(master, fitted)
     fitted.setdefault("plan_settings", [settings_row])
     notice = _write_text(folder.outputs / f"方案跟踪督办通知_{today.isoformat()}.txt", text, warnings)

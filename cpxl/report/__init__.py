@@ -22,6 +22,7 @@ from typing import Any
 
 from cpxl.book.master import with_audit_pack
 from cpxl.book.xlsxread import read_master_data
+from cpxl.core import progress
 from cpxl.core.atomic import write_atomic
 from cpxl.core.folder import AuditFolder
 from cpxl.core.lock import locked
@@ -77,6 +78,7 @@ class ReportResult:
                 "pending": self.pending, "review": self.review}
 
 
+@progress.stepped("report", "生成审核报告")
 @locked("report")
 @with_audit_pack
 def render_report(root: Path, pdf: bool = False, out: Path | None = None, *, template: Path | None = None,
@@ -104,11 +106,14 @@ def render_report(root: Path, pdf: bool = False, out: Path | None = None, *, tem
     secs: dict[str, float] = {}
     warnings: list[str] = []
     t0 = time.perf_counter()
+    step = progress.current()
+    step.note("读取审核总表")
     data = read_master_data(master)
     waiting = pending(data)
     if waiting and not draft:
         raise ReportPending(waiting)
     day = today or dt.date.today()
+    step.note("组织各章内容")
     built = build_context(data, today=day, draft=draft and bool(waiting))
     review = review_checks(data, built)
     secs["context"] = time.perf_counter() - t0
@@ -119,6 +124,7 @@ def render_report(root: Path, pdf: bool = False, out: Path | None = None, *, tem
         work = Path(tmp)
         t1 = time.perf_counter()
         rendered = work / "report.docx"
+        step.note("绘制图表，生成 Word 文档")
         stats = render_docx(built, tpl, rendered, work, meta)
         warnings.extend(stats["warnings"])
         if stats["missing_refs"]:
@@ -138,6 +144,7 @@ def render_report(root: Path, pdf: bool = False, out: Path | None = None, *, tem
             warnings.append("未运行 LibreOffice：目录暂无页码，在 Word 中打开时会提示更新域。")
         if office:
             t2 = time.perf_counter()
+            step.note("LibreOffice 正在排版，更新目录、页码和题注" + ("，导出 PDF" if pdf else "") + "（篇幅大时需要较长时间）")
             try:
                 res = refresh(rendered, work / "refreshed.docx", work / "refreshed.pdf" if pdf else None)
             except OfficeError as exc:
