@@ -1,25 +1,27 @@
 """Benchmark: ingesting N returned workbooks (default 1,000), side by side in one run.
 
-Prints, measured on the same machine in one run:
-  floor     python-calamine merely reading every sheet of every file (one process)
-  cpxl      `cpxl ingest` end to end (archive, ledger, validation, feedback copies, master update)
+Measured on the same machine in one run, each in a process of its own (as a whole process tree: its
+workers included — see ``bench/_tree.py``):
+  floor     python-calamine merely reading every sheet of every file (one process), before and after
+  cpxl      `cpxl ingest` end to end (archive, ledger, validation, master update) at N/4 and N
+  feedback  the same at N with annotated feedback copies of the rejected and warned files
   naive     pandas.read_excel (default engine) + jsonschema per row, per file
-and the ratios, plus peak memory of each (separate processes, so peaks do not mix), and
-cpxl's peak memory at N/4 and N to show whether it stays flat.
+then the table of issue 16 with the goals beside the figures, and an estimate for 20,000 enterprises.
 
-    .venv/bin/python bench/ingest.py            # N = 1000
-    .venv/bin/python bench/ingest.py -n 200     # quicker
-Never asserts a time: these machines are noisy; read the ratios.
+    .venv/bin/python bench/ingest.py                 # N = 1,000 (and 250 for the growth)
+    .venv/bin/python bench/ingest.py -n 300          # quicker
+    .venv/bin/python bench/ingest.py --scale         # N = 250, 1,000, 4,000: the scale curve
+    .venv/bin/python bench/ingest.py --cache DIR     # keep the generated audits for the next run
+Never asserts a time: these machines are noisy; read the ratios (wall and CPU, side by side).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import random
-import resource
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -112,7 +114,7 @@ def _audit_id(master: Path) -> str:
     return read_records(master, schema.load("audit_task"))[0]["audit_id"]
 
 
-# ---------------------------------------------------------------- the three measurements (each in its own process)
+# ---------------------------------------------------------------- the measurements (each in its own process)
 
 def measure_floor(folder: Path) -> dict:
     from python_calamine import CalamineWorkbook
@@ -133,9 +135,20 @@ def measure_cpxl(folder: Path, workers: int, feedback: bool) -> dict:
 
     t = time.perf_counter()
     res = ingest(folder, settings=IngestSettings(workers=workers, feedback=feedback))
-    return {"seconds": time.perf_counter() - t, "files": len(res.files),
+    seconds = time.perf_counter() - t
+    sizes = {k: sum(p.stat().st_size for p in (folder / k).rglob("*") if p.is_file()) for k in ("归档", "反馈")}
+    import sqlite3
+
+    with sqlite3.connect(folder / "ledger.sqlite") as db:  # rows per enterprise of the largest consolidated sheet
+        per_key = db.execute("SELECT r.key, sum(json_array_length(r.json)) * 1.0 / count(*) FROM records r JOIN"
+                             " submissions s ON s.sha256 = r.sha256 AND s.outcome = 'accepted' GROUP BY r.key").fetchall()
+    widest = max(per_key, key=lambda kv: kv[1]) if per_key else ("", 0)
+    return {"seconds": seconds, "files": len(res.files),
             "counts": {k: res.count(k) for k in ("accepted", "rejected", "unreadable", "duplicate")},
-            "problems": len(res.problems)}
+            "feedback": sum(1 for f in res.files if f.feedback), "problems": len(res.problems),
+            "widest_sheet": widest[0], "rows_per_enterprise": widest[1],
+            "bytes": {"archive": sizes["归档"], "feedback": sizes["反馈"], "ledger": (folder / "ledger.sqlite").stat().st_size,
+                      "master": (folder / "审核总表.xlsx").stat().st_size}}
 
 
 def measure_naive(folder: Path, limit: int) -> dict:
@@ -166,20 +179,57 @@ def measure_naive(folder: Path, limit: int) -> dict:
 
 def _child(kind: str, folder: str, arg: int) -> None:
     fn = {"floor": lambda: measure_floor(Path(folder)),
-          "cpxl": lambda: measure_cpxl(Path(folder), arg % 100, False),
-          "cpxl+feedback": lambda: measure_cpxl(Path(folder), arg % 100, True),
+          "cpxl": lambda: measure_cpxl(Path(folder), arg, False),
+          "cpxl+feedback": lambda: measure_cpxl(Path(folder), arg, True),
           "naive": lambda: measure_naive(Path(folder), arg)}[kind]
-    out = fn()
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    out["peak_mb"] = round(max(own, kids) / 1024, 1)
-    print(json.dumps(out, ensure_ascii=False))
+    print(json.dumps(fn(), ensure_ascii=False))
 
 
 def run(kind: str, folder: Path, arg: int = 0) -> dict:
-    p = subprocess.run([sys.executable, str(HERE), "--child", kind, str(folder), str(arg)],
-                       capture_output=True, text=True, check=True)
-    return json.loads(p.stdout.strip().splitlines()[-1])
+    """One measure in a process of its own; the figures of its whole process tree added."""
+    from bench._tree import measure
+
+    m = measure([sys.executable, str(HERE), "--child", kind, str(folder), str(arg)])
+    out = dict(m.output)
+    out.update(wall=m.wall, cpu=m.cpu, peak_mb=m.peak_mb)
+    return out
+
+
+# ---------------------------------------------------------------- the run
+
+
+class Audits:
+    """Generated audit folders (kept in ``cache`` when given); each measure gets a fresh copy."""
+
+    def __init__(self, tmp: Path, cache: Path | None):
+        self.tmp, self.cache = tmp, cache
+
+    def source(self, n: int, seed: int) -> Path:
+        base = (self.cache or self.tmp / "gen") / f"n{n}-s{seed}"
+        if not (base / "audit" / "审核总表.xlsx").exists():
+            shutil.rmtree(base, ignore_errors=True)
+            base.mkdir(parents=True)
+            t = time.perf_counter()
+            generate(base, n, seed)
+            print(f"generated {n} returned workbooks in {time.perf_counter() - t:.0f} s", flush=True)
+        return base / "audit"
+
+    def fresh(self, n: int, seed: int) -> Path:
+        dst = self.tmp / f"run-{n}-{seed}-{time.monotonic_ns()}"
+        shutil.copytree(self.source(n, seed), dst / "audit")
+        return dst / "audit"
+
+
+def per(m: dict) -> float:
+    return 1000 * m["seconds"] / max(1, m["files"])
+
+
+def cpu_per(m: dict) -> float:
+    return 1000 * m["cpu"] / max(1, m["files"])
+
+
+def _mark(ok: bool) -> str:
+    return "met" if ok else "NOT met"
 
 
 def main() -> None:
@@ -187,37 +237,96 @@ def main() -> None:
     ap.add_argument("-n", type=int, default=1000)
     ap.add_argument("--naive-n", type=int, default=100, help="files for the naive baseline (it is slow)")
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--scale", action="store_true", help="the scale curve: N = 250, 1,000, 4,000 (long)")
+    ap.add_argument("--cache", type=Path, default=None, help="keep generated audits here for later runs")
     ap.add_argument("--child", nargs=3)
     a = ap.parse_args()
     if a.child:
         _child(a.child[0], a.child[1], int(a.child[2]))
         return
     with tempfile.TemporaryDirectory(prefix="cpxl-bench-") as tmp:
-        tmp = Path(tmp)
-        t = time.perf_counter()
-        big = generate(tmp / "big", a.n)
-        small = generate(tmp / "small", max(1, a.n // 4), seed=2)
-        print(f"generated {a.n} + {max(1, a.n // 4)} workbooks in {time.perf_counter() - t:.0f} s")
-        floor = run("floor", big)
-        naive = run("naive", big, min(a.naive_n, a.n))
-        cpxl1 = run("cpxl", small, a.workers)
-        cpxl = run("cpxl", big, a.workers)
-        for d in ("归档", "反馈"):
-            shutil.rmtree(big / d, ignore_errors=True)
-        (big / "ledger.sqlite").unlink()
-        cpxl_fb = run("cpxl+feedback", big, a.workers)
-        per = lambda m: m["seconds"] / m["files"]  # noqa: E731
-        print(f"\n{'measure':38s} {'files':>6s} {'seconds':>9s} {'ms/file':>8s} {'peak MB':>8s}")
-        for label, m in (("floor: python-calamine read only", floor), ("naive: pandas(openpyxl)+jsonschema", naive),
-                         (f"cpxl ingest N/4 ({a.workers} workers)", cpxl1), (f"cpxl ingest N ({a.workers} workers)", cpxl),
-                         ("cpxl ingest N + feedback copies", cpxl_fb)):
-            print(f"{label:38s} {m['files']:6d} {m['seconds']:9.2f} {1000 * per(m):8.1f} {m['peak_mb']:8.1f}")
-        print(f"\ncpxl / floor (per file)          = {per(cpxl) / per(floor):.2f}  (goal ≤ 2)")
-        print(f"cpxl+feedback / floor (per file) = {per(cpxl_fb) / per(floor):.2f}  "
-              f"(annotated copies of the {cpxl_fb['counts']['rejected']} rejected and warned files, openpyxl)")
-        print(f"naive / cpxl (per file)          = {per(naive) / per(cpxl):.1f}  (goal ≥ 10)")
-        print(f"cpxl peak memory N vs N/4        = {cpxl['peak_mb']:.0f} MB vs {cpxl1['peak_mb']:.0f} MB")
-        print(f"cpxl outcomes: {cpxl['counts']}, problems: {cpxl['problems']}")
+        audits = Audits(Path(tmp), a.cache)
+        if a.scale:
+            scale(audits, a.workers)
+        else:
+            table(audits, a.n, a.naive_n, a.workers)
+
+
+def table(audits: Audits, n: int, naive_n: int, workers: int) -> None:
+    small_n = max(1, n // 4)
+    big = audits.source(n, 1)
+    audits.source(small_n, 2)
+    floor1 = run("floor", big)
+    naive = run("naive", big, min(naive_n, n))
+    cpxl_small = run("cpxl", audits.fresh(small_n, 2), workers)
+    cpxl = run("cpxl", audits.fresh(n, 1), workers)
+    fb = run("cpxl+feedback", audits.fresh(n, 1), workers)
+    floor2 = run("floor", big)
+    floor = {**floor1, "seconds": (floor1["seconds"] + floor2["seconds"]) / 2, "cpu": (floor1["cpu"] + floor2["cpu"]) / 2}
+    b = math.log(cpxl["seconds"] / cpxl_small["seconds"]) / math.log(n / small_n)
+    print("\nmeasure (one process tree each)          files  seconds  ms/file  CPU ms/file  peak MB (PSS, tree)")
+    rows = (("floor: python-calamine read, before", floor1), ("floor: python-calamine read, after", floor2),
+            ("naive: pandas(openpyxl)+jsonschema", naive), (f"cpxl ingest N/4 ({workers} workers)", cpxl_small),
+            (f"cpxl ingest N ({workers} workers)", cpxl), ("cpxl ingest N + feedback copies", fb))
+    for label, m in rows:
+        print(f"{label:40s} {m['files']:6d} {m['seconds']:8.2f} {per(m):8.1f} {cpu_per(m):12.1f} {m['peak_mb']:10.1f}")
+    r_ingest, r_fb = per(cpxl) / per(floor), per(fb) / per(floor)
+    r_naive = per(naive) / per(cpxl)
+    print("\n| step | now | goal |\n| --- | --- | --- |")
+    print(f"| ingest {n:,} returned workbooks, vs python-calamine merely reading them (the floor) | "
+          f"{per(cpxl):.1f} ms/file = {r_ingest:.2f}× the floor ({workers} workers against a 1-process floor; "
+          f"CPU {cpu_per(cpxl) / cpu_per(floor):.2f}× the floor's) | ≤ 1.5× ({_mark(r_ingest <= 1.5)}) |")
+    print(f"| growth {small_n:,} → {n:,} files | {per(cpxl_small):.1f} → {per(cpxl):.1f} ms/file (exponent {b:.2f}) | "
+          f"linear or better ({_mark(b <= 1.05)}) |")
+    print(f"| the same with annotated feedback copies ({fb['feedback']} files, package edits) | "
+          f"{per(fb):.1f} ms/file = {r_fb:.2f}× | ≤ 3× ({_mark(r_fb <= 3)}) |")
+    print(f"| naive pandas + jsonschema vs cpxl | {r_naive:.1f}× faster | ≥ 10× ({_mark(r_naive >= 10)}) |")
+    print(f"| peak memory, whole process tree | floor {floor1['peak_mb']:.0f} MB; cpxl {cpxl_small['peak_mb']:.0f} MB at "
+          f"{small_n:,}, {cpxl['peak_mb']:.0f} MB at {n:,}, {fb['peak_mb']:.0f} MB with feedback | flat in N "
+          f"({_mark(cpxl['peak_mb'] <= 1.25 * cpxl_small['peak_mb'] + 20)}) |")
+    print(f"\ncpxl outcomes: {cpxl['counts']}, problems: {cpxl['problems']}; floor before/after: "
+          f"{per(floor1):.1f} / {per(floor2):.1f} ms/file")
+    estimate(cpxl, b, n, fb)
+
+
+def estimate(m: dict, b: float, n: int, fb: dict | None = None, mem_b: float | None = None) -> None:
+    """On paper: what a national audit of 20,000 enterprises would need, from the measured figures."""
+    target = 20_000
+    k = target / n
+    t = m["seconds"] * k ** max(b, 1.0)
+    mem = m["peak_mb"] * (k ** mem_b if mem_b is not None and mem_b > 0 else 1)
+    by = m["bytes"]
+    print(f"\nEstimate for {target:,} enterprises (from N = {n:,}; time scaled with exponent {max(b, 1.0):.2f}"
+          f"{'' if mem_b is None else f', memory with {mem_b:.2f}'}):")
+    print(f"  ingest of all {target:,} returned workbooks in one batch: ≈ {t / 60:.0f} min with 2 workers "
+          f"(≈ {t / 60 / 4:.0f} min with 8 workers, reading scales with cores)")
+    print(f"  peak memory ≈ {mem:.0f} MB; disk: archive ≈ {by['archive'] * k / 1e9:.1f} GB, ledger ≈ "
+          f"{by['ledger'] * k / 1e9:.1f} GB, master workbook ≈ {by['master'] * k / 1e6:.0f} MB"
+          + (f", feedback copies ≈ {fb['bytes']['feedback'] * k / 1e9:.1f} GB" if fb else ""))
+    rows = max(1.0, m.get("rows_per_enterprise") or 1.0)
+    print(f"  the master's largest consolidated sheet ({m.get('widest_sheet')}, {rows:.0f} rows per enterprise) holds "
+          f"≈ {rows * target:,.0f} rows at {target:,} enterprises; Excel's limit of 1,048,576 rows per sheet is "
+          f"reached at ≈ {1_048_576 / rows:,.0f} enterprises")
+
+
+def scale(audits: Audits, workers: int) -> None:
+    points = []
+    print(f"\n{'N':>6s} {'floor ms/file':>14s} {'cpxl ms/file':>13s} {'ratio':>6s} {'CPU ms/file':>12s} {'peak MB':>8s}")
+    for n in (250, 1000, 4000):
+        src = audits.source(n, 1)
+        floor = run("floor", src)
+        m = run("cpxl", audits.fresh(n, 1), workers)
+        points.append((n, m))
+        print(f"{n:6d} {per(floor):14.1f} {per(m):13.1f} {per(m) / per(floor):6.2f} {cpu_per(m):12.1f} {m['peak_mb']:8.1f}",
+              flush=True)
+    from bench._tree import exponent
+
+    b = exponent([(n, m["seconds"]) for n, m in points])
+    mb = exponent([(n, m["peak_mb"]) for n, m in points])
+    print(f"\ngrowth exponent of the time (t ≈ a·N^b, fitted over N = 250…4,000): b = {b:.2f} "
+          f"(1 = linear; goal: linear or better, {_mark(b <= 1.05)})")
+    print(f"growth exponent of the peak memory: {mb:.2f} (0 = flat)")
+    estimate(points[-1][1], b, points[-1][0], mem_b=mb)
 
 
 if __name__ == "__main__":
