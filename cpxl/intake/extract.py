@@ -45,6 +45,7 @@ class Extraction:
     sheets: dict[str, str] = field(default_factory=dict)  # schema key -> sheet name found
     problems: list[Problem] = field(default_factory=list)
     saved: str = ""  # the workbook's own save time (docProps/core.xml), ISO
+    staged: dict[str, str] = field(default_factory=dict)  # schema key -> records as the ledger keeps them (JSON)
 
 
 def _label(v: Any) -> str:

@@ -19,6 +19,8 @@ writes may be written and that the disk has room.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -103,13 +105,15 @@ def _read_job(job: tuple[str, tuple[int, ...], Limits]) -> tuple[Sniffed, Extrac
     if not sn.readable:
         return sn, None
     ex = extract(Path(path), years, limits.max_rows, sn.dimensions)
-    for key, rows in ex.records.items():  # what the parent needs of the positions: the cells peer checks name
+    # the ledger's JSON is made here, in parallel; the parent gets back only what the peer checks need
+    ex.staged = {k: json.dumps(v, ensure_ascii=False, default=str) for k, v in _clean(ex.records).items()}
+    kept = {}
+    for key in ("ent_products", *INTENSITY_CELLS):
         keep = INTENSITY_CELLS.get(key, ())
-        for r in rows:
-            r.pop("_row", None)
-            cells = r.pop("_cells", None)
-            if keep and cells:
-                r["_cells"] = {k: cells[k] for k in keep if k in cells}
+        kept[key] = [{**{k: v for k, v in r.items() if k[0] != "_"},
+                      "_cells": {k: r["_cells"][k] for k in keep if k in r.get("_cells", {})}}
+                     for r in ex.records.get(key, ())]
+    ex.records = kept
     return sn, ex
 
 
@@ -181,7 +185,9 @@ def _ingest(folder: AuditFolder, files: list[Path] | None, settings: IngestSetti
                                                    message="文件不存在" if not path.exists() else "这是一个文件夹，不是文件"))
                     prog.advance(current=path.name)
                     continue
-                digest = sha256_of(path)
+                # read once, hashed, archived from memory; a file over the size limit is streamed instead
+                data = path.read_bytes() if path.stat().st_size <= settings.limits.max_file_bytes else None
+                digest = hashlib.sha256(data).hexdigest() if data is not None else sha256_of(path)
                 known = ledger.known(digest)
                 if known:
                     result.files.append(FileResult(path.name, "duplicate", known.enterprise_uscc, known.enterprise_name,
@@ -193,7 +199,7 @@ def _ingest(folder: AuditFolder, files: list[Path] | None, settings: IngestSetti
                     result.files.append(FileResult(path.name, "duplicate", message="与本批另一文件内容相同"))
                     prog.advance(current=path.name)
                     continue
-                stored = archive(path, folder.archive, digest)
+                stored = archive(path, folder.archive, digest, data)
                 seen_in_batch.add(digest)
                 new.append((path, digest, path.stat().st_size, stored))
                 jobs[str(stored)] = new[-1]  # read the archived copy: the original stays untouched
@@ -215,7 +221,8 @@ def _ingest(folder: AuditFolder, files: list[Path] | None, settings: IngestSetti
                 if ex is not None:
                     # stage the records in the ledger now and keep only what the batch needs: memory stays flat
                     items += intensities(ex.enterprise_uscc, jobs[key_][0].name, ex.records, ex.sheets)
-                    ledger.stage_records(jobs[key_][1], _clean(ex.records))
+                    ledger.stage_json(jobs[key_][1], ex.staged)
+                    ex.staged = {}
                     ex.records = {}
                     extractions[key_] = ex
             else:

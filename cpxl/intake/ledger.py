@@ -74,14 +74,18 @@ def sha256_of(path: Path) -> str:
     return h.hexdigest()
 
 
-def archive(src: Path, archive_dir: Path, digest: str) -> Path:
-    """Copy ``src`` into the content-addressed archive (read-only); existing copies are kept as they are."""
+def archive(src: Path, archive_dir: Path, digest: str, data: bytes | None = None) -> Path:
+    """Copy ``src`` (whose bytes are ``data`` when already read) into the content-addressed archive
+    (read-only); existing copies are kept as they are."""
     suffix = src.suffix.lower()[:8] if src.suffix else ".bin"
     dst = archive_dir / digest[:2] / f"{digest}{suffix}"
     if not dst.exists():
         dst.parent.mkdir(parents=True, exist_ok=True)
         tmp = dst.with_name(dst.name + ".part")
-        shutil.copyfile(src, tmp)
+        if data is None:
+            shutil.copyfile(src, tmp)
+        else:
+            tmp.write_bytes(data)
         os.chmod(tmp, stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
         os.replace(tmp, dst)
     return dst
@@ -177,6 +181,16 @@ class Ledger:
         try:
             self.db.executemany("INSERT OR REPLACE INTO records VALUES (?,?,?)",
                                 [(digest, k, json.dumps(v, ensure_ascii=False, default=str)) for k, v in records.items()])
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+
+    def stage_json(self, digest: str, staged: dict[str, str]) -> None:
+        """Store a file's extracted records already encoded as JSON (one row per sheet, one transaction)."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            self.db.executemany("INSERT OR REPLACE INTO records VALUES (?,?,?)", [(digest, k, v) for k, v in staged.items()])
             self.db.execute("COMMIT")
         except BaseException:
             self.db.execute("ROLLBACK")
