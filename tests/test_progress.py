@@ -135,3 +135,15 @@ def test_json_and_pipes_get_nothing_but_their_output(inbox_folder: Path, tmp_pat
     doc = progress.read_document(pfile)
     assert doc["finished"] is True and doc["ok"] is True and doc["step"] == "ingest"
     assert doc["done"] == doc["total"] == len([f for f in (root2 / "收件箱").iterdir() if f.is_file()])
+
+
+def test_the_excel_runner_shows_the_steps_own_progress(tmp_path: Path) -> None:
+    from cpxl.excel import runner
+
+    job = runner.Job(tmp_path / "job-1-ingest.txt", "ingest")
+    with progress.reporting(progress.Callback(job.follow, every=0)):
+        with progress.step("ingest", "导入企业报送", total=4) as s:
+            s.advance(current="甲公司.xlsx")
+            seen = runner.read_job(job.path)
+    assert seen["state"] == "running" and seen["percent"] == "25"
+    assert seen["text"].startswith("cpxl：正在导入企业报送 1/4 甲公司.xlsx，已用 0:0")

@@ -38,6 +38,8 @@ as JSON ``\\uXXXX`` escapes (UTF-16 code units), so a reader in any code page ca
 ``steps``     every running step, outermost first: ``{step, label, done, total}``
 ``finished``  ``true`` once the outermost step has ended; then ``ok`` is ``true`` or ``false``
               (``null`` while running) and, when not ok, ``message`` says why
+``text``      all of it as one line of Chinese, for a status bar ("正在导入企业报送 120/1000 某企业.xlsx，
+              已用 0:35，预计还需 2 分钟")
 ``updated``   local time of this write, ISO 8601
 ============  =================================================================================
 """
@@ -194,7 +196,7 @@ def document(current: Step | None = None, finished: bool = False, ok: bool | Non
     steps = list(_stack) if _stack else ([current] if current else [])
     inner = steps[-1] if steps else current
     outer = steps[0] if steps else current
-    return {
+    doc = {
         "format": FORMAT, "pid": os.getpid(),
         "step": inner.step if inner else "", "label": inner.label if inner else "",
         "done": inner.done if inner else 0, "total": inner.total if inner else None,
@@ -206,6 +208,24 @@ def document(current: Step | None = None, finished: bool = False, ok: bool | Non
         "finished": finished, "ok": ok,
         "updated": dt.datetime.now().isoformat(timespec="seconds"),
     }
+    doc["text"] = status_line(doc)
+    return doc
+
+
+def _clock(seconds: float) -> str:
+    s = int(seconds)
+    return f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
+
+
+def status_line(doc: dict[str, Any]) -> str:
+    """The progress document as one line for a person (a status bar)."""
+    if doc.get("finished"):
+        return ("已完成" if doc.get("ok") else "未完成：" + (doc.get("message") or "")) + f"，用时 {_clock(doc['elapsed'])}"
+    count = f" {doc['done']}/{doc['total']}" if doc.get("total") else ""
+    what = doc.get("current") or doc.get("message") or ""
+    eta = doc.get("eta")
+    left = "" if eta is None else ("，预计还需不到 1 分钟" if eta < 60 else f"，预计还需 {round(eta / 60)} 分钟")
+    return f"正在{doc.get('label') or '处理'}{count}{' ' + what if what else ''}，已用 {_clock(doc['elapsed'])}{left}"
 
 
 class Callback:

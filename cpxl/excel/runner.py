@@ -16,8 +16,9 @@ key       meaning
 ========  ==============================================================================================
 state     ``running``, then ``done`` (finished; see ``ok``), ``failed`` (program error) or ``refused``
 action    the button id; ``label`` its label
-elapsed   seconds since the step started; ``percent`` an estimate from the last run of the same step
-text      what the status bar shows
+elapsed   seconds since the step started; ``percent`` the step's own count (files done of total, from
+          :mod:`cpxl.core.progress`) when it has one, else an estimate from the last run of the same step
+text      what the status bar shows: the step's own progress line (``text`` of :mod:`cpxl.core.progress`)
 ok        ``1`` or ``0``; ``title``, ``message``, ``critical`` (``1``/``0``): the message box ('' for none)
 open      a workbook to open (or activate) when done: the master closed before the step, or a new one
 status_*  ``status_book``/``status_sheet``/``status_label_cell``/``status_cell``/``status_label``/``status_text``:
@@ -43,6 +44,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
+
+from cpxl.core import progress
 
 from . import xl
 
@@ -258,6 +261,7 @@ class Job:
         self.label = act.label if act else action
         self.started = time.monotonic()
         self.expected = _expected_seconds(self.path.parent, action)
+        self.percent: int | None = None  # from the step's own count, when it has one
         self.text = f"cpxl：正在{self.label}……"
         self._write_lock = threading.Lock()
         self._stop = threading.Event()
@@ -271,7 +275,9 @@ class Job:
         base: dict[str, Any] = {"state": "running", "action": self.action, "label": self.label,
                                 "pid": os.getpid(), "elapsed": self.elapsed(), "text": self.text,
                                 "log": str(self.log)}
-        if self.expected:
+        if self.percent is not None:
+            base["percent"] = self.percent
+        elif self.expected:
             base["percent"] = min(95, int(100 * (time.monotonic() - self.started) / self.expected))
         base.update(extra)
         return base
@@ -283,6 +289,14 @@ class Job:
     def progress(self, text: str) -> None:
         self.text = text
         self.write()
+
+    def follow(self, doc: dict[str, Any]) -> None:
+        """The step's own progress (:mod:`cpxl.core.progress`) in the status bar; its count gives the percent."""
+        if doc.get("total"):
+            self.expected = None
+            self.percent = min(99, int(100 * doc["done"] / doc["total"]))
+        if not doc.get("finished"):
+            self.progress("cpxl：" + doc["text"])
 
     def __enter__(self) -> Job:
         self.write()
@@ -412,7 +426,7 @@ def _forget_old_jobs(folder: Path, days: int = 7) -> None:
 
 def _run(job: Job, action: str, master: Path | None, reopen: Path | None, params: dict[str, str]) -> int:
     side = JobSide(job, master)
-    with job:
+    with job, progress.reporting(progress.Callback(job.follow, every=0.5)):
         job.progress(f"cpxl：正在{job.label}……")
         outcome = xl.run(action, side, **params)
     title, message, critical = side.alerts[-1] if side.alerts else ("", "", False)

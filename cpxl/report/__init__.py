@@ -153,6 +153,7 @@ def render_report(root: Path, pdf: bool = False, out: Path | None = None, *, tem
                 warnings.append(f"{exc} 已保存未更新目录的报告；在 Word 中打开时会提示更新域。")
             else:
                 final_docx, final_pdf, refreshed = res.docx, res.pdf, True
+                secs.update({f"libreoffice_{k}": v for k, v in res.phases.items()})
             secs["libreoffice"] = time.perf_counter() - t2
         write_atomic(target, lambda p: shutil.copyfile(final_docx, p))
         if pdf_target is not None and final_pdf is not None:

@@ -18,43 +18,54 @@ import signal
 import subprocess
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from xml.sax.saxutils import escape
 
 from cpxl.core.office import OfficeError, soffice
 
 BASIC = r"""
-Sub Refresh(inUrl As String, docxUrl As String, pdfUrl As String, statusUrl As String)
+Sub Refresh(inUrl As String, docxUrl As String, pdfUrl As String, statusUrl As String, passes As Integer)
   Dim doc As Object
   Dim idx As Object
   Dim i As Integer
   Dim n As Integer
+  Dim k As Integer
+  Dim t As Long
+  Dim times As String
   On Error Goto Failed
   Dim args(0) As New com.sun.star.beans.PropertyValue
   args(0).Name = "Hidden"
   args(0).Value = True
+  t = GetSystemTicks()
   doc = StarDesktop.loadComponentFromURL(inUrl, "_blank", 0, args())
-  doc.getTextFields().refresh()
+  times = " load=" & (GetSystemTicks() - t)
   idx = doc.getDocumentIndexes()
   n = idx.getCount()
-  For i = 0 To n - 1
-    idx.getByIndex(i).update()
-  Next i
-  doc.getTextFields().refresh()
-  For i = 0 To n - 1
-    idx.getByIndex(i).update()
-  Next i
+  For k = 1 To passes
+    t = GetSystemTicks()
+    doc.getTextFields().refresh()
+    times = times & " fields" & k & "=" & (GetSystemTicks() - t)
+    t = GetSystemTicks()
+    For i = 0 To n - 1
+      idx.getByIndex(i).update()
+    Next i
+    times = times & " toc" & k & "=" & (GetSystemTicks() - t)
+  Next k
   Dim s(0) As New com.sun.star.beans.PropertyValue
   s(0).Name = "FilterName"
   s(0).Value = "MS Word 2007 XML"
+  t = GetSystemTicks()
   doc.storeToURL(docxUrl, s())
+  times = times & " docx=" & (GetSystemTicks() - t)
   If pdfUrl <> "" Then
     s(0).Value = "writer_pdf_Export"
+    t = GetSystemTicks()
     doc.storeToURL(pdfUrl, s())
+    times = times & " pdf=" & (GetSystemTicks() - t)
   End If
   doc.close(True)
-  WriteStatus(statusUrl, "OK " & n)
+  WriteStatus(statusUrl, "OK " & n & times)
   StarDesktop.terminate()
   Exit Sub
 Failed:
@@ -97,6 +108,7 @@ class Refreshed:
     pdf: Path | None
     indexes: int
     seconds: float
+    phases: dict[str, float] = field(default_factory=dict)  # seconds inside LibreOffice: load, fields1, toc1, docx, pdf
 
 
 def _profile(exe: str, root: Path) -> None:
@@ -137,6 +149,45 @@ def _profile(exe: str, root: Path) -> None:
               'xlink:type="simple" library:link="false"/>\n</library:libraries>\n', encoding="utf-8")
 
 
+def _profile_cache(exe: str) -> Path:
+    """Where a ready LibreOffice profile (with the refresh macro) is kept between runs, per user."""
+    import hashlib
+
+    base = os.environ.get("LOCALAPPDATA") if os.name == "nt" else os.environ.get("XDG_CACHE_HOME")
+    root = Path(base) if base else Path.home() / ".cache"
+    key = hashlib.sha256((BASIC + exe + str(Path(exe).resolve())).encode()).hexdigest()[:16]
+    return root / "cpxl" / f"libreoffice-profile-{key}"
+
+
+def _cached_profile(exe: str, dst: Path) -> bool:
+    """Copy the kept profile to ``dst`` (a start of LibreOffice with a new profile costs seconds)."""
+    src = _profile_cache(exe)
+    if not (src / "ready").is_file():
+        return False
+    try:
+        shutil.copytree(src, dst, ignore=shutil.ignore_patterns(".lock", "*.lock", "ready"))
+    except OSError:
+        shutil.rmtree(dst, ignore_errors=True)
+        return False
+    return True
+
+
+def _keep_profile(exe: str, profile: Path) -> None:
+    """Keep a profile that just worked, for the next runs (best effort; another run may have kept one first)."""
+    dst = _profile_cache(exe)
+    if (dst / "ready").is_file():
+        return
+    tmp = dst.with_name(f"{dst.name}.{os.getpid()}.tmp")
+    try:
+        shutil.copytree(profile, tmp, ignore=shutil.ignore_patterns(".lock", "*.lock"))
+        (tmp / "ready").write_text("ok", encoding="ascii")
+        os.rename(tmp, dst)  # fails when another run kept one meanwhile: theirs is as good
+    except OSError:
+        pass
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def _fontconfig(root: Path) -> dict[str, str]:
     """Environment for soffice: a fontconfig file that maps the template's Chinese fonts (Linux only)."""
     system = Path("/etc/fonts/fonts.conf")
@@ -151,7 +202,13 @@ def _fontconfig(root: Path) -> dict[str, str]:
     return {"FONTCONFIG_FILE": str(conf)}
 
 
-def refresh(src: Path, docx_out: Path, pdf_out: Path | None = None, timeout: float = 1800) -> Refreshed:
+#: how often fields and indexes are updated: once lays the document out with the TOC at its final length
+#: (the provisional TOC already holds every entry), so page numbers are right after one pass
+PASSES = 1
+
+
+def refresh(src: Path, docx_out: Path, pdf_out: Path | None = None, timeout: float = 1800,
+            passes: int = PASSES) -> Refreshed:
     """Open ``src`` in LibreOffice, update every index and field, save ``docx_out`` (and ``pdf_out``)."""
     exe = soffice()
     src, docx_out = Path(src).resolve(), Path(docx_out).resolve()
@@ -159,10 +216,13 @@ def refresh(src: Path, docx_out: Path, pdf_out: Path | None = None, timeout: flo
     with tempfile.TemporaryDirectory(prefix="cpxl-lo-") as tmp:
         work = Path(tmp)
         profile = work / "profile"
-        _profile(exe, profile)
+        cached = _cached_profile(exe, profile)
+        if not cached:
+            _profile(exe, profile)
         status = work / "status.txt"
         args = ",".join(f'"{u}"' for u in (src.as_uri(), docx_out.as_uri(),
                                             Path(pdf_out).resolve().as_uri() if pdf_out else "", status.as_uri()))
+        args += f",{int(passes)}"
         cmd = [exe, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--invisible", "--norestore",
                "--nologo", "--nodefault", "--nolockcheck", f"macro:///Standard.Module1.Refresh({args})"]
         env = {**os.environ, **_fontconfig(work)}
@@ -174,10 +234,18 @@ def refresh(src: Path, docx_out: Path, pdf_out: Path | None = None, timeout: flo
             _kill(proc)
             raise OfficeError(f"LibreOffice 更新目录超时（{timeout:.0f} 秒）：{src.name}") from exc
         msg = status.read_text(encoding="utf-8", errors="replace") if status.exists() else ""
-    if not msg.startswith("OK") or not docx_out.exists() or (pdf_out and not Path(pdf_out).exists()):
+        ok = msg.startswith("OK") and docx_out.exists() and not (pdf_out and not Path(pdf_out).exists())
+        if ok and not cached:
+            _keep_profile(exe, profile)
+    if not ok and cached:  # a cached profile that no longer works: start afresh once
+        shutil.rmtree(_profile_cache(exe), ignore_errors=True)
+        return refresh(src, docx_out, pdf_out, timeout, passes)
+    if not ok:
         detail = msg or (err or out or b"").decode("utf-8", "replace").strip()[:500] or "无输出"
         raise OfficeError(f"LibreOffice 未能更新目录并保存 {src.name}：{detail}")
-    return Refreshed(docx_out, Path(pdf_out) if pdf_out else None, int(msg.split()[1]), time.perf_counter() - started)
+    phases = {k: int(v) / 1000 for k, _, v in (w.partition("=") for w in msg.split()[2:]) if v.isdigit()}
+    return Refreshed(docx_out, Path(pdf_out) if pdf_out else None, int(msg.split()[1]), time.perf_counter() - started,
+                     phases)
 
 
 def _kill(proc: subprocess.Popen) -> None:
