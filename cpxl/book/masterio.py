@@ -24,6 +24,7 @@ from cpxl.core.atomic import write_atomic
 
 from . import schema
 from .layout import FIRST_DATA_ROW, FORM_VALUE_COL, HEADER_ROW
+from .masterlight import original_rows, write_light
 from .schema import SheetSchema
 from .xlsxread import MasterLayoutError, grid, label, locate, open_workbook
 from .xlsxwrite import BODY_FONT, BORDER, ListRegistry, cell_value, put, validation_for, write_sheet
@@ -150,8 +151,18 @@ def update_master(
 
     def writer(tmp: Path) -> None:
         src = master
+        tables = {k: (schemas[k], rows) for k, rows in fast.items()}
         if slow or rebuild or extra is not None:
-            wb = openpyxl.load_workbook(master)
+            # openpyxl works on a light copy: the bulky table sheets it is not asked to change are cut short
+            # and their rows written back from the master below, by the package rewrite (see masterlight)
+            light = tmp.with_name(tmp.name + ".light.xlsx")
+            owned = {s.sheet: s for s in schemas.values() if not s.is_form and s.sheet in present}
+            try:
+                cut = write_light(master, light, {n: s for n, s in owned.items()
+                                                  if n not in {schemas[k].sheet for k in slow}})
+                wb = openpyxl.load_workbook(light)
+            finally:
+                light.unlink(missing_ok=True)
             for key in rebuild:  # cpxl's own consolidated sheets: rebuilt from the ledger, headers made current
                 _recreate(wb, schemas[key])
             for key, rows in slow.items():
@@ -161,9 +172,15 @@ def update_master(
             mid = tmp.with_name(tmp.name + ".stage")
             wb.save(mid)
             src = mid
+            with zipfile.ZipFile(mid) as zf:
+                staged = set(sheet_parts(zf))
+            keys = {s.sheet: k for k, s in schemas.items()}
+            for name, sch in cut.items():
+                if keys[name] not in tables and name in staged:
+                    tables[keys[name]] = (sch, lambda name=name, sch=sch: original_rows(master, name, sch))
         try:
-            where = _columns(src, {k: schemas[k] for k in fast}, master.name)
-            replace_tables(src, tmp, {schemas[k].sheet: (schemas[k], rows, where[k]) for k, rows in fast.items()})
+            where = _columns(src, {k: schemas[k] for k in tables}, master.name)
+            replace_tables(src, tmp, {schemas[k].sheet: (schemas[k], rows, where[k]) for k, (_, rows) in tables.items()})
         except MissingColumn as exc:
             f, sh = exc.field, exc.schema
             raise MasterLayoutError(

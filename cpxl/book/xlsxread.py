@@ -20,7 +20,7 @@ from cpxl.core.errors import AuditError
 from cpxl.core.problems import Problem
 
 from .layout import FIRST_DATA_ROW, FORM_LABEL_COL, FORM_VALUE_COL, HEADER_ROW, SheetLayout, layout_for
-from .normalize import coerce
+from .normalize import clean_text, coerce
 from .schema import SheetSchema
 
 
@@ -172,8 +172,17 @@ def normalise(raw: RawRow, schema: SheetSchema, sheet: str = "", file: str = "")
         if v is None or v == "":
             continue  # an empty cell (what coerce would conclude, without the call)
         content[f.name] = v
-        if type(v) is float and f.type == "number" and math.isfinite(v):
-            values[f.name] = v  # a number in a number cell: nothing to normalise (the common case)
+        if type(v) is float and math.isfinite(v):  # a number in a number cell: nothing to normalise
+            if f.type == "number":
+                values[f.name] = v
+                continue
+            if f.type == "integer" and v.is_integer():
+                values[f.name] = int(v)
+                continue
+        elif type(v) is str and f.type == "string" and not (f.enum or f.rule or f.is_date):
+            text = clean_text(v)  # plain text: what coerce would do to it, without the detour
+            if text:
+                values[f.name] = text
             continue
         if isinstance(v, str) and (f.is_number or f.is_date):
             texts[f.name] = v
