@@ -82,8 +82,22 @@ def user_fields(s: SheetSchema) -> list[Field]:
     return fields or list(s.fields)
 
 
+_RULES: dict[tuple[int, tuple[int, ...]], tuple[SheetSchema, list[Rule]]] = {}
+
+
 def sheet_rules(s: SheetSchema, years: Sequence[int] = ()) -> list[Rule]:
-    """Every formula-expressible rule of one sheet, in the order the self-check sheet lists them."""
+    """Every formula-expressible rule of one sheet, in the order the self-check sheet lists them.
+
+    Made once per sheet schema and years (every returned workbook asks for the same); read the list only."""
+    key = (id(s), tuple(years))
+    hit = _RULES.get(key)
+    if hit is not None and hit[0] is s:
+        return hit[1]
+    _RULES[key] = (s, _sheet_rules(s, years))
+    return _RULES[key][1]
+
+
+def _sheet_rules(s: SheetSchema, years: Sequence[int] = ()) -> list[Rule]:
     out: list[Rule] = []
     for f in s.fields:
         cons = f.constraint_text()

@@ -54,9 +54,22 @@ DIMENSION_ZH = {"t": "质量", "m²": "面积", "m": "长度", "件": "件数", 
 GENERAL_SOLID_WASTE = "一般工业固体废物"
 
 
+_INFO: dict[int, tuple[packs.Pack, dict[str, tuple[str, str]]]] = {}
+
+
 def quantity_info(pack: packs.Pack | None = None) -> dict[str, tuple[str, str]]:
-    """Every quantity this module computes for ``pack`` (default: the active one): code → (name, unit)."""
+    """Every quantity this module computes for ``pack`` (default: the active one): code → (name, unit).
+
+    Made once per pack (it is asked for every value computed); the dict returned is shared: read it only."""
     p = pack or packs.active()
+    hit = _INFO.get(id(p))
+    if hit is not None and hit[0] is p:
+        return hit[1]
+    _INFO[id(p)] = (p, _quantity_info(p))
+    return _INFO[id(p)][1]
+
+
+def _quantity_info(p: packs.Pack) -> dict[str, tuple[str, str]]:
     den = _den_unit(p.denominator)
     out = {
         "product_output": (p.output_name, den),
