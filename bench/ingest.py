@@ -71,14 +71,17 @@ def generate(root: Path, n: int, seed: int = 1) -> Path:
     stash = root / "base"
     stash.mkdir()
     from cpxl.book.indicator_sheet import reported_rows, system_rows
-    from cpxl.book.templates import build_template
+    from cpxl.book.templates import TEMPLATE_VERSION, build_template, stamp_signature
 
     audit = {"audit_name": "bench", "statistical_year": 2025,
              "audit_id": _audit_id(folder.master)}
     rows = reported_rows(system_rows(system))
+    from cpxl.core.signing import load_key
+
+    key = load_key(folder.state, create=True)  # templates carry the audit's stamp signature, as cpxl templates does
     bases = []
     for k, e in enumerate(ents):
-        wb, _, _ = build_template(audit, e, rows)
+        wb, _, _ = build_template(audit, e, rows, key)
         t = stash / f"t{k}.xlsx"
         wb.save(t)
         d = demo.enterprise_data(e, 2025, system)
@@ -99,6 +102,9 @@ def generate(root: Path, n: int, seed: int = 1) -> Path:
                 if item.filename.endswith(".xml"):
                     b = b.replace(src_e["uscc"].encode(), e["uscc"].encode())
                     b = b.replace(_xml(src_e["name"]), _xml(e["name"]))
+                    if key:  # the stamp's signature names the enterprise: the clone gets its own
+                        b = b.replace(stamp_signature(key, audit["audit_id"], src_e["uscc"], TEMPLATE_VERSION).encode(),
+                                      stamp_signature(key, audit["audit_id"], e["uscc"], TEMPLATE_VERSION).encode())
                 zout.writestr(item, b)
     return api_root
 

@@ -29,6 +29,7 @@ from cpxl.book.validate import validate_rows
 from cpxl.book.xlsxread import RawRow, normalise
 from cpxl.book.xmlsheet import sheet_parts
 from cpxl.core.problems import Problem
+from cpxl.core.zipparts import Package
 
 from .plausibility import year_on_year
 from .ranges import cell_ranges, derived_ranges
@@ -125,31 +126,56 @@ def _rows_of(wb: CalamineWorkbook, name: str, max_rows: int) -> tuple[list[list[
 _XML_CELL = re.compile(r'<(?:\w+:)?c\b[^>]*?\br="([A-Z]+)(\d+)"[^>]*?(?:/>|>(.*?)</(?:\w+:)?c>)', re.S)
 
 
-def _xml_cells(path: Path) -> dict[str, list[tuple[str, int, str]]]:
-    """Sheet name → (column, row, inner XML) of every cell, from the package itself (xlsx/xlsm only)."""
-    out: dict[str, list[tuple[str, int, str]]] = {}
-    try:
-        with zipfile.ZipFile(path) as zf:
-            for name, part in sheet_parts(zf).items():
-                try:
-                    xml = zf.read(part).decode("utf-8", "replace")
-                except KeyError:
-                    continue
-                out[name] = [(m.group(1), int(m.group(2)), m.group(3) or "") for m in _XML_CELL.finditer(xml)]
-    except (zipfile.BadZipFile, KeyError, OSError):
-        return {}
-    return out
+class _XmlCells:
+    """Sheet name → (column, row, inner XML) of its cells, from the package itself (xlsx/xlsm only): each sheet
+    read when first asked for, from one read of the file; ``formulas`` skips a sheet holding no formula."""
 
+    def __init__(self, path: Path):
+        self.pkg: Package | None = None
+        self.parts: dict[str, str] = {}
+        self.done: dict[str, list[tuple[str, int, str]]] = {}
+        try:
+            self.pkg = Package(path)
+            self.parts = sheet_parts(self.pkg.zip)
+        except (zipfile.BadZipFile, KeyError, OSError, ValueError):
+            self.pkg = None
 
-def _saved_time(path: Path) -> str:
-    """The workbook's own save time (``dcterms:modified``), ISO without zone; empty when it has none."""
-    try:
-        with zipfile.ZipFile(path) as zf:
-            xml = zf.read("docProps/core.xml").decode("utf-8", "replace")
-    except (zipfile.BadZipFile, KeyError, OSError):
-        return ""
-    m = re.search(r"<dcterms:modified\b[^>]*>\s*([0-9T:\-. ]+)Z?\s*<", xml)
-    return m.group(1).strip().replace(" ", "T") if m else ""
+    def __bool__(self) -> bool:
+        return self.pkg is not None
+
+    def _xml(self, name: str) -> str:
+        part = self.parts.get(name)
+        if self.pkg is None or part is None or part not in self.pkg:
+            return ""
+        try:
+            return self.pkg.read(part).decode("utf-8", "replace")
+        except (zipfile.BadZipFile, KeyError, OSError):
+            return ""
+
+    def get(self, name: str, default: tuple = ()) -> list[tuple[str, int, str]] | tuple:
+        if name not in self.done:
+            xml = self._xml(name)
+            self.done[name] = [(m.group(1), int(m.group(2)), m.group(3) or "") for m in _XML_CELL.finditer(xml)]
+        return self.done[name] or default
+
+    def formulas(self, name: str) -> list[tuple[str, int, str]] | tuple:
+        """The cells of a sheet when it has a formula at all (else none: nothing to look at)."""
+        if name in self.done:
+            return self.done[name]
+        xml = self._xml(name)
+        if not re.search(r"<(?:\w+:)?f[\s>/]", xml):
+            return ()
+        self.done[name] = [(m.group(1), int(m.group(2)), m.group(3) or "") for m in _XML_CELL.finditer(xml)]
+        return self.done[name]
+
+    def saved(self) -> str:
+        """The workbook's own save time (``dcterms:modified``), ISO without zone; empty when it has none."""
+        try:
+            xml = self.pkg.read("docProps/core.xml").decode("utf-8", "replace") if self.pkg else ""
+        except (zipfile.BadZipFile, KeyError, OSError):
+            return ""
+        m = re.search(r"<dcterms:modified\b[^>]*>\s*([0-9T:\-. ]+)Z?\s*<", xml)
+        return m.group(1).strip().replace(" ", "T") if m else ""
 
 
 def _col_number(letters: str) -> int:
@@ -208,8 +234,8 @@ def extract(path: Path, years: Sequence[int] = (), max_rows: int = 100_000,
                                    "未找到审核组下发模板的标识（隐藏的模板标识工作表不存在）：无法确认是哪家企业报送的，数据不汇总；"
                                    "其余内容已按工作表名称和表头尽力检查",
                                    "请使用审核组下发给贵企业的模板填写，不要把内容复制到新建的工作簿中"))
-    cells = _xml_cells(path) if path.suffix.lower() in (".xlsx", ".xlsm") or _is_zip(path) else {}
-    ex.saved = _saved_time(path) if cells else ""
+    cells = _XmlCells(path) if path.suffix.lower() in (".xlsx", ".xlsm") or _is_zip(path) else {}
+    ex.saved = cells.saved() if cells else ""
     if not years and ex.stamp.get("years"):
         years = [int(y) for y in ex.stamp["years"].split(",") if y.strip().isdigit()]
     names = [n for n in wb.sheet_names if n != STAMP_SHEET]
@@ -278,7 +304,7 @@ def extract(path: Path, years: Sequence[int] = (), max_rows: int = 100_000,
         for rng in ([] if sheet_name in bounded else _merged_in_data(wb, sheet_name, FIRST_DATA_ROW)):
             ex.problems.append(Problem("cell.merged", "error", f"数据区域有合并单元格 {rng}", "取消合并单元格，在每个单元格中分别填写",
                                        sheet=sheet_name, cell=rng.split(":")[0]))
-        no_value = {f"{c}{r}" for c, r, body in cells.get(sheet_name, ())
+        no_value = {f"{c}{r}" for c, r, body in (cells.formulas(sheet_name) if cells else ())
                     if r >= FIRST_DATA_ROW and "<f" in body and not _has_value(body)}
         for cell in sorted(no_value, key=lambda a: (int(re.sub("[A-Z]", "", a)), len(a), a)):
             ex.problems.append(Problem(
