@@ -163,13 +163,16 @@ class Styles:
                         for s in ("left", "right", "top", "bottom"))
         return self._add("borders", f"<{p}border>{sides}<{p}diagonal/></{p}border>")
 
-    def xf(self, font: int = 0, fill: int = 0, border: int = 0, wrap: bool = False, top: bool = False) -> int:
+    def xf(self, font: int = 0, fill: int = 0, border: int = 0, wrap: bool = False, top: bool = False,
+           quote: bool = False) -> int:
+        """A new cell format; ``quote``: quote-prefixed (text that starts like a formula stays text when edited)."""
         p = self.p
         align = ""
         if wrap or top:
             align = f"<{p}alignment" + (' vertical="top"' if top else "") + (' wrapText="1"' if wrap else "") + "/>"
         return self._add("cellXfs", f'<{p}xf numFmtId="0" fontId="{font}" fillId="{fill}" borderId="{border}" xfId="0"'
-                                    f' applyFont="1" applyFill="1" applyBorder="1" applyAlignment="1">{align}</{p}xf>')
+                                    + (' quotePrefix="1"' if quote else "")
+                                    + f' applyFont="1" applyFill="1" applyBorder="1" applyAlignment="1">{align}</{p}xf>')
 
     def twin(self, style: int, rgb: str) -> int:
         """A copy of cell format ``style`` with a solid fill of colour ``rgb``."""

@@ -63,6 +63,7 @@ CT_VML = "application/vnd.openxmlformats-officedocument.vmlDrawing"
 CT_XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
 CT_XLSM = "application/vnd.ms-excel.sheet.macroEnabled.main+xml"
 AUTHOR = "cpxl 校验"
+FORMULA_START = ("=", "+", "-", "@")
 FILLS = {"error": "FFFF9999", "warning": "FFFFE699", "info": "FFDDEBF7"}
 HEADER_FILL, LINK_COLOR, BORDER_COLOR, FONT = "FFDDEBF7", "FF0563C1", "FFA6A6A6", "等线"
 
@@ -211,6 +212,7 @@ def _result_sheet_xml(res: ResultSheet, st: Styles) -> str:
     border = st.border(BORDER_COLOR)
     header = st.xf(font=st.font(FONT, bold=True), fill=st.fill(HEADER_FILL), border=border)
     body, wrapped = st.xf(top=True), st.xf(top=True, wrap=True)
+    quoted = {body: st.xf(top=True, quote=True), wrapped: st.xf(top=True, wrap=True, quote=True)}
     link = st.xf(font=st.font(FONT, color=LINK_COLOR, underline=True), top=True)
     sev = {k: st.xf(fill=st.fill(v), top=True) for k, v in FILLS.items()}
     ncol = len(res.columns)
@@ -230,6 +232,8 @@ def _result_sheet_xml(res: ResultSheet, st: Styles) -> str:
                 cells.append(f'<c r="{ref}" s="{link}" t="str"><f>{esc(formula)}</f><v>{esc(cell)}</v></c>')
                 continue
             style = sev.get(res.severities[i - 2], sev["info"]) if j == 1 else (wrapped if j in res.wrap else body)
+            if isinstance(v, str) and v.startswith(FORMULA_START):  # a value an enterprise typed: text it stays
+                style = quoted.get(style, style)
             cells.append(_istr(ref, style, v))
         rows.append(f'<row r="{i}">' + "".join(cells) + "</row>")
     return (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="{MAIN}" xmlns:r="{REL}">'
