@@ -54,13 +54,16 @@ def write_light(master: Path, dst: Path, tables: Mapping[str, SheetSchema]) -> d
 
 
 def _cut(xml: str, first_dropped: int) -> str | None:
-    """The sheet without its rows from ``first_dropped`` on (None when it has no such rows)."""
+    """The sheet without its rows from ``first_dropped`` on but the last one (None when it has no such rows).
+
+    The last row stays: the rewrite keeps a sheet's styled rows, validation and filter down to it."""
     end = xml.find("</sheetData>")
     if end < 0:
         return None
+    last = xml.rfind("<row ", 0, end)
     for m in _ROW_AT.finditer(xml, 0, end):
         if int(m.group(1)) >= first_dropped:
-            return xml[:m.start()] + xml[end:]
+            return xml[:m.start()] + xml[last:] if m.start() < last else None
     return None
 
 
