@@ -126,6 +126,9 @@ def _rows_of(wb: CalamineWorkbook, name: str, max_rows: int) -> tuple[list[list[
 _XML_CELL = re.compile(r'<(?:\w+:)?c\b[^>]*?\br="([A-Z]+)(\d+)"[^>]*?(?:/>|>(.*?)</(?:\w+:)?c>)', re.S)
 
 
+_FORMULA_TAGS = (b"<f>", b"<f ", b"<f/", b":f>", b":f ", b":f/")  # a formula element, with or without a prefix
+
+
 class _XmlCells:
     """Sheet name → (column, row, inner XML) of its cells, from the package itself (xlsx/xlsm only): each sheet
     read when first asked for, from one read of the file; ``formulas`` skips a sheet holding no formula."""
@@ -143,14 +146,17 @@ class _XmlCells:
     def __bool__(self) -> bool:
         return self.pkg is not None
 
-    def _xml(self, name: str) -> str:
+    def _raw(self, name: str) -> bytes:
         part = self.parts.get(name)
         if self.pkg is None or part is None or part not in self.pkg:
-            return ""
+            return b""
         try:
-            return self.pkg.read(part).decode("utf-8", "replace")
+            return self.pkg.read(part)
         except (zipfile.BadZipFile, KeyError, OSError):
-            return ""
+            return b""
+
+    def _xml(self, name: str) -> str:
+        return self._raw(name).decode("utf-8", "replace")
 
     def get(self, name: str, default: tuple = ()) -> list[tuple[str, int, str]] | tuple:
         if name not in self.done:
@@ -162,9 +168,10 @@ class _XmlCells:
         """The cells of a sheet when it has a formula at all (else none: nothing to look at)."""
         if name in self.done:
             return self.done[name]
-        xml = self._xml(name)
-        if not re.search(r"<(?:\w+:)?f[\s>/]", xml):
+        raw = self._raw(name)
+        if not any(tag in raw for tag in _FORMULA_TAGS):  # substring tests: far cheaper than a regex pass
             return ()
+        xml = raw.decode("utf-8", "replace")
         self.done[name] = [(m.group(1), int(m.group(2)), m.group(3) or "") for m in _XML_CELL.finditer(xml)]
         return self.done[name]
 
