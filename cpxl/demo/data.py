@@ -410,6 +410,8 @@ def enterprise_data(ent: Mapping[str, Any], year: int, system: IndicatorSystem, 
                     ("二噁英类", conc("dioxin_emission", 0.1), "ngTEQ/Nm³", 0.5, None)]
         for pol, c, unit, limit, removal in gas_rows:
             c_y = round(c * rng.uniform(0.9, 1.1), 3 if c < 1 else 1)
+            if y == year:  # the statistical year's B.3 concentration is the one its indicator value is computed from
+                c_y = c
             dis = None if unit != "mg/Nm³" else round(flue * c_y * 1e-9, 3)
             gen = None if dis is None or removal is None else round(dis * removal + 0.01, 2)
             out["ent_wastegas"].append({"year": y, "outlet": "DA001", "pollutant": pol, "generated": gen, "discharged": dis if dis is not None else 0,

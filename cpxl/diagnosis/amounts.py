@@ -367,3 +367,22 @@ def discharges(records: Mapping[str, Sequence[Mapping[str, Any]]], year: int) ->
             problem = f"{year} 年废水“{name}”的单位“{r.get('unit') or '未填'}”无法换算"
         add(name, None if problem else d * factor, base, problem)  # type: ignore[operator]
     return out
+
+
+def concentrations(records: Mapping[str, Sequence[Mapping[str, Any]]], year: int
+                   ) -> dict[tuple[str, str], list[tuple[str, float, str]]]:
+    """(medium 废气/废水, pollutant) → [(outlet, concentration, unit)] of B.3 废气 and 废水 of the year.
+
+    ``其他`` rows count under the name given in 其他污染物名称; rows without a concentration are left out."""
+    out: dict[tuple[str, str], list[tuple[str, float, str]]] = {}
+    for key, medium in (("wastegas", "废气"), ("wastewater", "废水")):
+        for r in _rows(records, key, year):
+            name = str(r.get("pollutant") or "").strip()
+            if name == "其他":
+                name = str(r.get("pollutant_other") or "").strip()
+            c = _num(r.get("concentration"))
+            if not name or c is None:
+                continue
+            out.setdefault((medium, name), []).append((str(r.get("outlet") or "").strip(), c,
+                                                       str(r.get("conc_unit") or "").strip()))
+    return out

@@ -266,7 +266,7 @@ def _concentration_breaches(rows: Iterable[Mapping[str, Any]], medium: str, year
     for r in rows:
         if r.get("year") != year:
             continue
-        c, unit, pol = _num(r.get("concentration")), str(r.get("conc_unit") or ""), str(r.get("pollutant") or "")
+        c, unit, pol = _num(r.get("concentration")), str(r.get("conc_unit") or ""), _b3_name(r)
         if c is None or not pol:
             continue
         reported = _num(r.get("limit"))
@@ -289,6 +289,14 @@ def _medium_of(unit: str) -> str:
     return "废水" if _unit_key(unit)[1] in ("L", "升") else "废气"
 
 
+def concentration_medium(unit: str) -> str | None:
+    """废气 or 废水 when ``unit`` is a concentration (mass per m³ or per L), else None."""
+    prefix, rest = _unit_key(unit)
+    if not prefix:
+        return None
+    return "废水" if rest in ("L", "升") else ("废气" if rest == "M3" else None)
+
+
 def _indicator_breaches(rows: Iterable[Mapping[str, Any]], year: int,
                         limits: Mapping[tuple[str, str], Sequence[Limit]], seen: set[tuple[str, str]]) -> list[Breach]:
     """Concentrations reported as indicator values (行业指标填报, e.g. heavy metals measured twice a year)."""
@@ -301,7 +309,8 @@ def _indicator_breaches(rows: Iterable[Mapping[str, Any]], year: int,
         medium = _medium_of(unit)
         pol = pollutant_in_text(str(r.get("indicator") or ""), names[medium])
         uscc = str(r.get("uscc") or "")
-        if pol is None or any(u == uscc and same_pollutant(p, pol) for u, p in seen):
+        audited = str(r.get("origin") or "") == "审核组核定"
+        if pol is None or (not audited and any(u == uscc and same_pollutant(p, pol) for u, p in seen)):
             continue
         std = applicable_limit(limits, medium, pol)
         limit = convert(std.value, std.unit, unit) if std is not None else None
@@ -309,18 +318,33 @@ def _indicator_breaches(rows: Iterable[Mapping[str, Any]], year: int,
             continue
         out.append(Breach(uscc, str(r.get("enterprise") or ""), year, CONC_EXCEED, medium, "", pol, v, unit, limit,
                           std.type, f"{std.standard} {std.table}".strip(), None,
-                          f"行业指标填报“{r.get('indicator')}”"))
+                          f"审核组核定的指标值“{r.get('indicator')}”" if audited
+                          else f"行业指标填报“{r.get('indicator')}”"))
     return out
+
+
+def _b3_name(r: Mapping[str, Any]) -> str:
+    name = str(r.get("pollutant") or "")
+    return str(r.get("pollutant_other") or "") if name == "其他" else name
 
 
 def find_breaches(data: Mapping[str, Sequence[Mapping[str, Any]]], year: int,
                   limits: Mapping[tuple[str, str], Sequence[Limit]] | None = None) -> list[Breach]:
     """Every breach of the statistical ``year`` in the consolidated enterprise data, ordered by enterprise."""
     lim = active_limits() if limits is None else limits
-    out = _concentration_breaches(data.get("all_ent_wastegas", ()), "废气", year, lim)
-    out += _concentration_breaches(data.get("all_ent_wastewater", ()), "废水", year, lim)
-    seen = {(b.uscc, b.pollutant) for b in out}
-    out += _indicator_breaches(data.get("indicator_values", ()), year, lim, seen)
+    values = data.get("indicator_values", ())
+    # one number per enterprise and pollutant: an indicator value the audit team set (审核组核定, with its reason)
+    # replaces the B.3 figures of that pollutant; otherwise the B.3 concentrations are the data, and the indicator
+    # value (computed from them by the diagnosis) is compared only for pollutants B.3 does not give
+    overruled = {(str(r.get("uscc") or ""), _canon(pol)) for r in values
+                 if r.get("year") == year and str(r.get("origin") or "") == "审核组核定" and _num(r.get("value")) is not None
+                 and (pol := pollutant_in_text(str(r.get("indicator") or ""), [p for _, p in lim])) is not None}
+    out = [b for b in (_concentration_breaches(data.get("all_ent_wastegas", ()), "废气", year, lim)
+                       + _concentration_breaches(data.get("all_ent_wastewater", ()), "废水", year, lim))
+           if (b.uscc, _canon(b.pollutant)) not in overruled]
+    seen = {(str(r.get("ent_uscc") or ""), _b3_name(r)) for key in ("all_ent_wastegas", "all_ent_wastewater")
+            for r in data.get(key, ()) if r.get("year") == year and _num(r.get("concentration")) is not None}
+    out += _indicator_breaches(values, year, lim, seen)
     for r in data.get("all_ent_monitoring", ()):
         times, ok = _num(r.get("times")), _num(r.get("compliant_times"))
         if r.get("year") != year or times is None or ok is None or ok >= times:

@@ -28,10 +28,12 @@ from typing import Any
 
 from cpxl.domain import packs
 
+from . import compliance
 from .amounts import (
     _utilization,
     co2_from_energy,
     comprehensive_energy,
+    concentrations,
     discharges,
     general_solid_waste_utilization,
     material_amount,
@@ -41,8 +43,8 @@ from .amounts import (
 )
 from .quantity import POLLUTANTS, Derived, DeriveOptions, _den_unit, _fmt, _ratio, quantity_info
 
-__all__ = ["Derived", "DeriveOptions", "by_enterprise", "co2_from_energy", "comprehensive_energy", "derive_all",
-           "derive_enterprise", "material_amount", "product_output", "quantity_info", "to_indicator_unit",
+__all__ = ["Derived", "DeriveOptions", "by_enterprise", "co2_from_energy", "comprehensive_energy",
+           "concentration_code", "concentration_of", "derive_all", "derive_enterprise", "material_amount", "product_output", "quantity_info", "to_indicator_unit",
            "waste_amounts", "water_intake"]
 
 # --------------------------------------------------------------------------- all quantities
@@ -92,6 +94,8 @@ def derive_enterprise(records: Mapping[str, Sequence[Mapping[str, Any]]], year: 
         base = Derived(f"{slug}_discharged", label, unit, year, amount, "", {f"{slug}_discharged_{unit}": amount},
                        problems=tuple(problems))
         out[f"{slug}_discharge_per_unit_product"] = per_unit(f"{slug}_discharge_per_unit_product", base, 1.0)
+    for (medium, pollutant), rows in concentrations(records, year).items():
+        out[concentration_code(medium, pollutant)] = _concentration(medium, pollutant, rows, year)
     main = _main_pollutants(found, opts, year)
     out["pollutant_per_unit_product"] = per_unit("pollutant_per_unit_product", main, 1.0)
 
@@ -117,6 +121,49 @@ def derive_enterprise(records: Mapping[str, Sequence[Mapping[str, Any]]], year: 
             base = Derived("discharged", f"{spec['pollutant']}排放量", unit, year, amount, problems=tuple(problems))
             out[code] = per_unit(code, base, 1.0, spec)
     return out
+
+
+CONCENTRATION_PREFIX = "concentration:"
+
+
+def concentration_code(medium: str, pollutant: str) -> str:
+    """The code of the derived discharge concentration of a B.3 pollutant, e.g. ``concentration:废气:氟化氢``."""
+    return f"{CONCENTRATION_PREFIX}{medium}:{pollutant}"
+
+
+def _concentration(medium: str, pollutant: str, rows: Sequence[tuple[str, float, str]], year: int) -> Derived:
+    """The discharge concentration of one pollutant: the highest of its outlets (each outlet must meet the limit,
+    so the highest is the one compared with a benchmark or a limit), in the unit of the first row."""
+    unit = next((u for _, _, u in rows if u), "")
+    vals, problems = [], []
+    for outlet, c, u in rows:
+        v = compliance.convert(c, u, unit) if u and unit else (c if not u and not unit else None)
+        where = f"排放口{outlet}" if outlet else "未注明排放口"
+        if v is None:
+            problems.append(f"{year} 年{medium}“{pollutant}”{where}的浓度单位“{u or '未填'}”与“{unit or '未填'}”无法换算")
+            continue
+        vals.append((where, v))
+    value = max(v for _, v in vals) if vals and not problems else None
+    sheet = f"附录B B.3{medium}"
+    if len(vals) == 1:
+        formula = f"{pollutant}排放浓度取{sheet}中{vals[0][0]}的填报值 {_fmt(vals[0][1])} {unit}"
+    else:
+        formula = (f"{pollutant}排放浓度取{sheet}中各排放口的最高值："
+                   + "、".join(f"{w} {_fmt(v)}" for w, v in vals) + f" → {_fmt(value)} {unit}")
+    return Derived(concentration_code(medium, pollutant), f"{pollutant}排放浓度", unit, year, value, formula,
+                   {w: v for w, v in vals}, problems=tuple(problems))
+
+
+def concentration_of(ind_name: str, ind_unit: str | None, derived: Mapping[str, Derived]) -> Derived | None:
+    """The derived B.3 concentration an indicator such as “HF浓度（日均值）” in mg/Nm³ is, if any: the indicator's
+    unit is a concentration of the medium and its name names the pollutant (names, formulas, 「…及其化合物」)."""
+    medium = compliance.concentration_medium(ind_unit or "")
+    if medium is None:
+        return None
+    prefix = concentration_code(medium, "")
+    names = [code[len(prefix):] for code in derived if code.startswith(prefix)]
+    pollutant = compliance.pollutant_in_text(ind_name, names)
+    return derived.get(concentration_code(medium, pollutant)) if pollutant else None
 
 
 def _main_pollutants(found: Mapping[str, tuple[float | None, str, list[str]]], opts: DeriveOptions,
@@ -187,6 +234,10 @@ def to_indicator_unit(d: Derived, unit: str | None) -> tuple[float | None, str |
     if d.value is None or not unit or _unit_key(unit) == _unit_key(d.unit):
         return d.value, None
     factor = _UNIT_FACTORS.get((_unit_key(d.unit), _unit_key(unit)))
+    if factor is None and compliance.concentration_medium(d.unit):
+        factor = compliance.convert(1.0, d.unit, unit)
+        if factor == 1.0:  # the same unit written differently (mg/Nm³, mg/m³ of a standard)
+            return d.value, None
     if factor is None:
         return d.value, f"计算量单位为 {d.unit}，与指标单位 {unit} 不一致且无法换算，按 {d.unit} 的数值评分，请核实"
     return d.value * factor, f"由 {d.unit} 换算为 {unit}"

@@ -12,7 +12,7 @@ from cpxl.domain.indicators import (
     IndicatorSystem,
 )
 
-from .derive import Derived, to_indicator_unit
+from .derive import Derived, concentration_of, to_indicator_unit
 from .model import (
     _ACHIEVED_LABEL,
     _SOURCE_SHEET,
@@ -105,12 +105,15 @@ def build_values(system: IndicatorSystem, year: int, reported: Mapping[str, Mapp
             out[iid] = ValueEntry(iid, year, rv, ORIGIN_REPORTED, rbasis or "企业填报：不适用")
             continue
         d = derived.get(ind.quantity) if ind.quantity else None
+        # a discharge concentration the enterprise's B.3 data give: one number for the indicator and the 达标核查
+        conc = d is None and not ind.quantity and not ind.qualitative and (
+            d := concentration_of(ind.name, ind.unit, derived)) is not None
         dv, dnote = to_indicator_unit(d, ind.unit) if d is not None else (None, None)
         dwarn = (dnote,) if dnote and "不一致" in dnote else ()
         computed = ValueEntry(iid, year, dv, ORIGIN_DERIVED, d.basis + (f"（{dnote}）" if dnote else ""), "", None, d,
                               dwarn) if d is not None and dv is not None else None
         why_not = "；".join(d.problems) if d is not None and dv is None else ""
-        if ind.quantity in packs.known_quantities():
+        if ind.quantity in packs.known_quantities() or (conc and computed is not None):
             if computed is not None:
                 if isinstance(rv, (int, float)) and not ind.qualitative:
                     computed.basis += f"（企业另填报 {rv:g}{ind.unit}，以计算值为准）"
