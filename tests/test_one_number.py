@@ -36,7 +36,7 @@ def master(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Two demo enterprises; the first's B.3 says HF 3.4 mg/Nm³ at DA001 and 1.2 at a second outlet DA002, while its
     indicator return says something else (as in the reviewed demo: 3.4 vs 3.72)."""
     system = demo.demo_system()
-    ents = demo.enterprises(2)
+    ents = sorted(demo.enterprises(10), key=lambda e: -e["_q"])[:2]  # the best two: no demo problem of their own
     data = demo.master_data(YEAR, ents, system)
     _consolidate(data, ents, system)
     first = ents[0]["uscc"]
@@ -109,3 +109,28 @@ def test_the_demo_returns_agree_with_their_b3_data() -> None:
         for r in d["ent_indicators"]:
             if r["indicator_id"] in names:
                 assert gas[names[r["indicator_id"]]] == r["value"], (e["name"], r["indicator_id"])
+
+
+# --------------------------------------------------------------------------- item 2: no level above 不达标 with an exceedance
+
+
+def _with_verified(data: dict, first: dict, verified: str) -> dict:
+    row = {"uscc": first["uscc"], "enterprise": first["name"], "year": YEAR, "kind": CONC_EXCEED, "medium": "废气",
+           "outlet": "DA001", "pollutant": "氟化氢", "value": 3.4, "verified": verified}
+    return {**data, "compliance": [row]}
+
+
+def test_an_exceedance_keeps_the_enterprise_from_any_level(master: Path) -> None:
+    data = read_master_data(master)
+    first = data["enterprises"][0]
+    pending = diagnose_data(data, options={"write": False})
+    d = pending.enterprises[0]
+    assert d.score.level is not None  # HF 3.4 meets the system's Ⅲ (≤4): the score alone would rate it
+    assert d.level_label == "超标待核实" and d.provisional_label == {"I": "I级", "II": "II级", "III": "III级"}[d.score.level]
+    assert "氟化氢 3.4 mg/Nm³（限值 2，疑似超标，待核实）" in d.exceedance_text
+    assert pending.level_counts["超标待核实"] >= 1
+    assert any(p.rule == "diagnosis.exceedance" and "超标待核实" in p.message for p in pending.problems)
+    confirmed = diagnose_data(_with_verified(data, first, "属实"), options={"write": False}).enterprises[0]
+    assert confirmed.level_label == "不达标" and confirmed.provisional_label == "不达标"
+    wrong = diagnose_data(_with_verified(data, first, "数据有误"), options={"write": False}).enterprises[0]
+    assert wrong.level_label == {"I": "I级", "II": "II级", "III": "III级"}[wrong.score.level] or wrong.level_label == "数据不全"

@@ -9,6 +9,7 @@ from cpxl.book import schema
 from .model import (
     _ACHIEVED_KEY,
     _MATRIX_LABEL,
+    EXCEED_PENDING,
     INCOMPLETE,
     LEVEL_FILLS,
     MATRIX_SHEET,
@@ -87,7 +88,8 @@ def build_matrix(wb: Any, result: DiagnosisResult) -> None:
     for letter, width in zip("ABCDEFG", (6, 30, 22, 12, 8, 8, 8), strict=True):
         ws.column_dimensions[letter].width = width
 
-    level_fill = {"I级": "I", "II级": "II", "III级": "III", "不达标": "below", INCOMPLETE: "missing"}
+    level_fill = {"I级": "I", "II级": "II", "III级": "III", "不达标": "below", INCOMPLETE: "missing",
+                  EXCEED_PENDING: "exceed_pending"}
     r = first_row
     for n, d in enumerate(result.enterprises, start=1):
         s = d.score

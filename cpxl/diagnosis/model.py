@@ -24,10 +24,15 @@ from .scoring import (
 
 SHEET_LEVEL = {"I": "I级", "II": "II级", "III": "III级", None: "不达标"}
 INCOMPLETE = "数据不全"
+#: The level of an enterprise whose discharge concentration exceeds the national limit (达标核查) and is not yet
+#: verified: like 数据不全 a status, the scored level only 暂定 and not counted as Ⅰ/Ⅱ/Ⅲ级; once 属实, 不达标.
+EXCEED_PENDING = "超标待核实"
+VERIFIED_TRUE, VERIFIED_PENDING, VERIFIED_WRONG = "属实", "待核实", "数据有误"
 ORIGIN_REPORTED, ORIGIN_DERIVED, ORIGIN_AUDITED = "企业填报", "由填报数据计算", "审核组核定"
 MATRIX_SHEET = "诊断矩阵"
 #: Fill colours of the diagnosis matrix (RGB hex), by achieved level or status.
 LEVEL_FILLS = {
+    "exceed_pending": "F4B183",  # orange
     "I": "63BE7B",  # green
     "II": "C6EFCE",  # light green
     "III": "FFEB9C",  # yellow
@@ -250,19 +255,47 @@ class EnterpriseDiagnosis:
     focus: list[str] = field(default_factory=list)  # e.g. "能源（重点用能单位）"
     focus_indicators: list[str] = field(default_factory=list)
     individual: list[dict[str, Any]] = field(default_factory=list)  # own shortfalls
+    #: discharge-concentration exceedances of the national limit found by the 达标核查, with their 核实情况
+    exceedances: list[tuple[Any, str]] = field(default_factory=list)  # (compliance.Breach, 属实 | 待核实)
+
+    @property
+    def exceedance_confirmed(self) -> bool:
+        return any(v == VERIFIED_TRUE for _, v in self.exceedances)
+
+    @property
+    def exceedance_pending(self) -> bool:
+        return not self.exceedance_confirmed and bool(self.exceedances)
 
     @property
     def level_label(self) -> str:
-        """The 诊断结果 level: the scored level, or 数据不全 when data are missing (unless Ⅰ级 is reached anyway)."""
+        """The 诊断结果 level: 不达标 with a confirmed exceedance of the discharge limit, 超标待核实 with one not yet
+        verified (the scored level only 暂定), else the scored level, or 数据不全 when data are missing (unless Ⅰ级 is
+        reached anyway)."""
+        if self.exceedance_confirmed:
+            return SHEET_LEVEL[None]
+        if self.exceedance_pending and self.score.level is not None:
+            return EXCEED_PENDING
         if self.score.complete or self.score.level == "I":
             return SHEET_LEVEL[self.score.level]
         return INCOMPLETE
+
+    @property
+    def provisional_label(self) -> str:
+        """The level the data support (暂定等级): the scored level, 不达标 once an exceedance is confirmed."""
+        return SHEET_LEVEL[None if self.exceedance_confirmed else self.score.level]
+
+    @property
+    def exceedance_text(self) -> str:
+        """The exceedances in one line for the 诊断结果 sheet, e.g. ``氟化氢 3.4 mg/Nm³（限值 2，待核实）``."""
+        return "；".join(f"{b.pollutant} {b.value:g} {b.unit}（限值 {b.limit:g}，{'超标' if v == VERIFIED_TRUE else '疑似超标，待核实'}）"
+                        for b, v in self.exceedances)
 
     def to_dict(self) -> dict[str, Any]:
         s = self.score
         return {
             "uscc": self.uscc, "name": self.name, "has_data": self.has_data, "y": s.y, "y_base": s.y_base,
-            "level": self.level_label, "provisional_level": SHEET_LEVEL[s.level], "level_title": s.level_title,
+            "level": self.level_label, "provisional_level": self.provisional_label, "level_title": s.level_title,
+            "exceedances": self.exceedance_text,
             "complete": s.complete, "next_level": s.next_level,
             "blockers": [b.to_dict() for b in s.blockers],
             "limiting_failures": _limiting_failures(s), "missing": [r.id for r in s.indicators
@@ -294,7 +327,7 @@ class DiagnosisResult:
 
     @property
     def level_counts(self) -> dict[str, int]:
-        out = {k: 0 for k in ("I级", "II级", "III级", "不达标", INCOMPLETE)}
+        out = {k: 0 for k in ("I级", "II级", "III级", EXCEED_PENDING, "不达标", INCOMPLETE)}
         for e in self.enterprises:
             out[e.level_label] += 1
         return out

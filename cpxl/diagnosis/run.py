@@ -40,10 +40,15 @@ from cpxl.domain.indicators import (
 )
 
 from .common import _individual, find_common_problems
+from .compliance import CONC_EXCEED, find_breaches
 from .derive import derive_all
 from .focus import audit_focus
 from .model import (
+    EXCEED_PENDING,
     ORIGIN_AUDITED,
+    VERIFIED_PENDING,
+    VERIFIED_TRUE,
+    VERIFIED_WRONG,
     DiagnosisError,
     DiagnosisOptions,
     DiagnosisResult,
@@ -203,9 +208,29 @@ def _diagnose_data(data: Mapping[str, Sequence[Mapping[str, Any]]], system: str 
                                 list(dict.fromkeys(i for _, ids in focus for i in ids)))
         d.individual = _individual(sys_, s, values[u], common_ids)
         diagnoses.append(d)
+    _attach_exceedances(data, sys_, year, diagnoses)
     problems = _problems(sys_, year, diagnoses, opts.reported_tolerance)
     return DiagnosisResult(None, year, sys_, source, replace(opts, common_share=share), diagnoses, table, stats, dims,
                            common, rules, problems, warnings, derived, [], values_by_year, {**earlier, year: table})
+
+
+def _attach_exceedances(data: Mapping[str, Sequence[Mapping[str, Any]]], system: IndicatorSystem, year: int,
+                        diagnoses: Sequence[EnterpriseDiagnosis]) -> None:
+    """The 达标核查 of the discharge concentrations over this run's values: an enterprise exceeding the national
+    limit cannot be rated (不达标 once 属实, 超标待核实 before); a finding marked 数据有误 does not count."""
+    fresh = [{"uscc": d.uscc, "enterprise": d.name, "year": year, "indicator_id": iid,
+              "indicator": system.indicator(iid).name, "unit": system.indicator(iid).unit, "value": v.value,
+              "origin": v.origin} for d in diagnoses for iid, v in d.values.items() if _num(v.value) is not None]
+    verified = {(_text(r.get("uscc")), r.get("year"), _text(r.get("outlet")), _text(r.get("pollutant"))):
+                _text(r.get("verified")) for r in data.get("compliance", ()) if _text(r.get("kind")) == CONC_EXCEED}
+    by = {d.uscc: d for d in diagnoses}
+    for b in find_breaches({**data, "indicator_values": fresh}, year):
+        d = by.get(b.uscc)
+        if b.kind != CONC_EXCEED or d is None:
+            continue
+        v = verified.get((b.uscc, b.year, b.outlet, b.pollutant)) or VERIFIED_PENDING
+        if v != VERIFIED_WRONG:
+            d.exceedances.append((b, VERIFIED_TRUE if v == VERIFIED_TRUE else VERIFIED_PENDING))
 
 
 def _score_input(values: Mapping[str, ValueEntry]) -> dict[str, Any]:
@@ -232,6 +257,14 @@ def _problems(system: IndicatorSystem, year: int, diagnoses: Sequence[Enterprise
                                "督促企业报送填报模板，经 cpxl ingest 导入后重新运行 cpxl diagnose。",
                                sheet="企业名单", enterprise=d.uscc))
             continue
+        for b, verified in d.exceedances:
+            out.append(Problem(
+                "diagnosis.exceedance", "warning",
+                f"{who}{b.sentence()}（达标核查：{verified}）：" + (
+                    "等级判为不达标。" if verified == VERIFIED_TRUE else
+                    f"等级记为“{EXCEED_PENDING}”（按指标评分为{d.provisional_label}，暂定，不计入Ⅰ、Ⅱ、Ⅲ级）。"),
+                "审核小组现场核实后在“达标核查”的“核实情况”中填写“属实”或“数据有误”，再运行 cpxl diagnose。",
+                sheet="达标核查", field=b.pollutant, enterprise=d.uscc))
         for iid, v in d.values.items():
             ind = system.indicator(iid)
             if v.audit_note:
