@@ -118,7 +118,7 @@ def test_narrative_is_built_from_the_figures(full):
     text = _all_text(Document(str(res.docx)))
     assert f"覆盖企业{N}家" in text
     assert re.search(r"综合能源消费量（当量值）合计[\d,.]+ tce", text)
-    assert re.search(r"达到II级（国内清洁生产先进水平）的\d+家，占[\d.]+%", text)
+    assert re.search(r"达到Ⅱ级（国内清洁生产先进水平）的\d+家，占[\d.]+%", text)
     assert re.search(r"提出清洁生产方案\d+项", text) and re.search(r"合计投资[\d,.]+万元", text)
     assert re.search(r"跟踪确认实施的\d+项方案，按实施企业分解为\d+项实施任务", text)
     assert "审核诊断重点为" in text and "（1）" in text
@@ -422,10 +422,10 @@ def test_context_numbers():
     res = " ".join(built.context["s231"]["resource"])
     assert "合计245.8 tce" in res  # 2×10⁶ kWh × 0.1229 kgce/kWh, 2023 left out
     lv = " ".join(built.context["s233"]["levels"])
-    assert "达到I级（国际清洁生产领先水平）的1家，占50%" in lv
+    assert "达到Ⅰ级（国际清洁生产领先水平）的1家，占50%" in lv
     assert built.context["s224"]["paragraphs"] == ["本次审核未录入宣传培训记录。"]
-    assert built.charts["level"]["labels"] == ["I级", "II级", "III级", "不达标", "数据不全"]  # empty ones too
-    assert built.charts["level"]["counts"] == [1, 0, 1, 0, 0] and "I级1家" in built.charts["level"]["alt"]
+    assert built.charts["level"]["labels"] == ["Ⅰ级", "Ⅱ级", "Ⅲ级", "不达标", "数据不全"]  # empty ones too
+    assert built.charts["level"]["counts"] == [1, 0, 1, 0, 0] and "Ⅰ级1家" in built.charts["level"]["alt"]
     stated = {k.split(":", 1)[1]: v for k, v in built.stated.items() if k.startswith("s231:")}
     assert stated["tce"].value == pytest.approx(245.8, abs=0.05) and stated["tce"].table == "s231.energy"
 
@@ -436,7 +436,7 @@ def test_benchmarks_and_levels():
     assert parse_benchmark("[3, 4] 次/年") == ("range", 3.0, 4.0)
     assert parse_benchmark("贮存设施地面防渗") is None
     ind = {"level1": "≤30", "level2": "≤50", "level3": "≤80"}
-    assert [level_of(x, ind) for x in (20, 40, 80, 81)] == ["I级", "II级", "III级", "未达到III级"]
+    assert [level_of(x, ind) for x in (20, 40, 80, 81)] == ["Ⅰ级", "Ⅱ级", "Ⅲ级", "未达到Ⅲ级"]
 
 
 def test_charts_have_chinese_glyphs(tmp_path: Path):

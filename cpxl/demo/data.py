@@ -276,7 +276,7 @@ def indicator_rows_for(ent: Mapping[str, Any], system: IndicatorSystem, year: in
         row: dict[str, Any] = {"indicator_id": ind.id, "indicator": ind.name, "unit": ind.unit, "year": year}
         if ind.qualitative:
             row["self_level"] = LEVEL_LABEL[level]
-            row["basis"] = "企业自评，现场考察核实"
+            row["basis"] = "企业自评"  # the site visits (现场考察) say which were verified
         elif ind.scorable:
             row["value"] = _value_for_level(ind, level, rng)
             row["basis"] = rng.choice(["DCS运行记录", "在线监测年报", "第三方检测报告", "设备台账"])

@@ -26,7 +26,9 @@ PREFERRED = ("Noto Sans CJK SC", "Source Han Sans SC", "Source Han Sans CN", "We
              "WenQuanYi Zen Hei", "Microsoft YaHei", "SimHei", "PingFang SC", "Hiragino Sans GB",
              "Noto Sans CJK TC", "Noto Sans CJK JP", "Noto Serif CJK SC", "AR PL UMing CN")
 PROBE = "中国清洁生产审核水平Ⅱ级"
-LEVEL_COLORS = {"I级": "#2e7d32", "II级": "#1565c0", "III级": "#f9a825", "不达标": "#c62828", "数据不全": "#9e9e9e"}
+LEVEL_COLORS = {"Ⅰ级": "#2e7d32", "Ⅱ级": "#1565c0", "Ⅲ级": "#f9a825", "超标待核实": "#ef6c00", "不达标": "#c62828",
+                "数据不全": "#9e9e9e"}
+LEVEL_COLORS |= {"I级": LEVEL_COLORS["Ⅰ级"], "II级": LEVEL_COLORS["Ⅱ级"], "III级": LEVEL_COLORS["Ⅲ级"]}  # older callers
 
 
 class ChartFontError(RuntimeError):

@@ -138,6 +138,16 @@ def cn_date(value: Any, day: bool = True) -> str:
     return f"{d.year}年{d.month}月{d.day}日" if day else f"{d.year}年{d.month}月"
 
 
+_LATIN_LEVEL = {"III": "Ⅲ", "II": "Ⅱ", "I": "Ⅰ"}
+
+
+def level_zh(level: Any) -> str:
+    """A level as a person reads it: ``"II级"`` → ``"Ⅱ级"``, ``"未达到III级"`` → ``"未达到Ⅲ级"`` (sheets hold the
+    Latin letters an enterprise can type; the report writes the Roman-numeral characters)."""
+    t = text(level)
+    return re.sub(r"(?<![A-Za-z])(III|II|I)(?=级)", lambda m: _LATIN_LEVEL[m.group(1)], t)
+
+
 def roman_level(level: Any) -> str:
     """``"II级"`` → ``"Ⅱ"`` for the compact enterprise × indicator matrix."""
     t = text(level).replace("Ⅰ", "I").replace("Ⅱ", "II").replace("Ⅲ", "III")

@@ -33,7 +33,7 @@ def annex(d: Data) -> dict[str, Any]:
         if d.facts.get("breaches_annex") else [],
         "results": s233.get("results") or [],
         "matrix": s233.get("matrix") or [],
-        "matrix_text": [f"各企业指标等级见下表（{d.facts.get('matrix_source', '')}；Ⅰ、Ⅱ、Ⅲ表示达到的等级，×表示未达到III级，"
+        "matrix_text": [f"各企业指标等级见下表（{d.facts.get('matrix_source', '')}；Ⅰ、Ⅱ、Ⅲ表示达到的等级，×表示未达到Ⅲ级，"
                         "/表示不适用，—表示未填报或无法判定）。"] if s233.get("matrix") else [],
         "targets": s241.get("annex") or [],
         "proposals": s242.get("annex") or [],

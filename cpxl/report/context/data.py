@@ -28,15 +28,18 @@ from ..fmt import (
 Rows = list[dict[str, Any]]
 
 
-LEVELS = ("I级", "II级", "III级", "不达标", "数据不全")
+#: The levels as the report writes them (Ⅰ/Ⅱ/Ⅲ characters; the sheets may hold I级/II级/III级: see ``level_zh``).
+LEVELS = ("Ⅰ级", "Ⅱ级", "Ⅲ级", "超标待核实", "不达标", "数据不全")
+RATED = ("Ⅰ级", "Ⅱ级", "Ⅲ级")
 LEVEL_MEANING = {
-    "I级": "国际清洁生产领先水平",
-    "II级": "国内清洁生产先进水平",
-    "III级": "国内清洁生产一般水平",
+    "Ⅰ级": "国际清洁生产领先水平",
+    "Ⅱ级": "国内清洁生产先进水平",
+    "Ⅲ级": "国内清洁生产一般水平",
+    "超标待核实": "疑似超标排放（待核实），等级暂定，不计入Ⅰ、Ⅱ、Ⅲ级",
     "不达标": "未达到国内清洁生产一般水平",
     "数据不全": "数据不全、暂无法判定",
 }
-BELOW_II = {"III级", "未达到III级"}
+BELOW_II = {"Ⅲ级", "未达到Ⅲ级"}
 DIMENSIONS = (
     "产业政策符合性",
     "生产工艺及装备指标",

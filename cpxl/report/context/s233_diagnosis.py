@@ -10,12 +10,13 @@ from typing import Any
 from ..fmt import (
     fnum,
     join_cn,
+    level_zh,
     number,
     pct,
     roman_level,
     text,
 )
-from .data import BELOW_II, DEFAULT_COMMON_SHARE, DIMENSIONS, LEVEL_MEANING, LEVELS, Data, _split
+from .data import BELOW_II, DEFAULT_COMMON_SHARE, DIMENSIONS, LEVEL_MEANING, LEVELS, RATED, Data, _split
 
 Rows = list[dict[str, Any]]
 
@@ -48,10 +49,10 @@ def level_of(value: float, ind: Mapping[str, Any]) -> str | None:
     bs = [parse_benchmark(ind.get(k)) for k in ("level1", "level2", "level3")]
     if any(b is None for b in bs):
         return None
-    for b, label in zip(bs, ("I级", "II级", "III级"), strict=True):
+    for b, label in zip(bs, RATED, strict=True):
         if _meets(b, value):  # type: ignore[arg-type]
             return label
-    return "未达到III级"
+    return "未达到Ⅲ级"
 
 
 def _indicator_levels(d: Data) -> tuple[dict[str, dict[str, dict[str, Any]]], str]:
@@ -70,7 +71,7 @@ def _indicator_levels(d: Data) -> tuple[dict[str, dict[str, dict[str, Any]]], st
             d.names[u] = text(r.get(nk))
         na = text(r.get("not_applicable")) == "是"
         value = number(r.get("value"))
-        level = text(r.get("self_level")) or None
+        level = level_zh(r.get("self_level")) or None
         if level is None and value is not None and iid in inds:
             level = level_of(value, inds[iid])
         out[u][iid] = {"value": value, "level": level, "na": na}
@@ -126,10 +127,11 @@ def _system_part(d: Data, out: dict[str, Any]) -> None:
 def _levels_part(d: Data, out: dict[str, Any]) -> None:
     diag = d.rows("diagnosis")
     lv: list[str] = []
-    counts = Counter(text(r.get("level")) or "数据不全" for r in diag)
+    counts = Counter(level_zh(r.get("level")) or "数据不全" for r in diag)
     n = len(diag)
+    shown = [k for k in LEVELS if k != "超标待核实" or counts.get(k)]
     out["level_rows"] = [{"level": k, "meaning": LEVEL_MEANING[k], "count": str(counts.get(k, 0)),
-                          "share": pct(counts.get(k, 0), n)} for k in LEVELS] if diag else []
+                          "share": pct(counts.get(k, 0), n)} for k in shown] if diag else []
     if not diag:
         lv.append("审核总表尚未录入清洁生产水平诊断结果（运行 cpxl diagnose 后生成），本节仅依据各企业的指标等级进行分析。")
         out["levels"] = lv
@@ -141,31 +143,43 @@ def _levels_part(d: Data, out: dict[str, Any]) -> None:
             continue
         said = d.n("level_" + k, c, "int", table="s233.level_rows", col="企业数（家）", agg="value", where=("清洁生产水平", k))
         share = d.n("levelshare_" + k, c / n, "pct")
-        parts.append(f"达到{k}（{LEVEL_MEANING[k]}）的{said}家，占{share}" if k in ("I级", "II级", "III级")
-                     else f"{k}的{said}家，占{share}")
+        if k in RATED:
+            parts.append(f"达到{k}（{LEVEL_MEANING[k]}）的{said}家，占{share}")
+        elif k == "超标待核实":
+            parts.append(f"疑似超标排放（待核实）、等级暂定的{said}家，占{share}")
+        else:
+            parts.append(f"{k}的{said}家，占{share}")
     lv.append(f"{d.n('diag', n, 'int', table='s233.level_rows', col='企业数（家）', agg='sum')}家企业的综合评价结果为："
               + "；".join(parts) + f"（见{d.ref('s233.level_rows')}、{d.ref('fig.level')}）。")
-    at3 = counts.get("I级", 0) + counts.get("II级", 0) + counts.get("III级", 0)
-    lv.append(f"达到国内清洁生产一般水平（III级）及以上的企业{d.n('at3', at3, 'int')}家，占{d.n('at3share', at3 / n, 'pct')}；"
-              f"其中II级及以上{d.n('at2', counts.get('I级', 0) + counts.get('II级', 0), 'int')}家。")
+    at3 = sum(counts.get(k, 0) for k in RATED)
+    lv.append(f"达到国内清洁生产一般水平（Ⅲ级）及以上的企业{d.n('at3', at3, 'int')}家，占{d.n('at3share', at3 / n, 'pct')}；"
+              f"其中Ⅱ级及以上{d.n('at2', counts.get('Ⅰ级', 0) + counts.get('Ⅱ级', 0), 'int')}家。")
     d.facts["levels"] = {k: counts.get(k, 0) for k in LEVELS}
     d.facts["n_diag"] = n
     lv.append("等级按评价指标体系规定的方法判定：Ⅰ级、Ⅱ级要求相应等级的综合评价指数达到规定分值且限定性指标达到相应等级；"
               "Ⅲ级要求全部指标达到Ⅲ级基准值（Ⅲ级综合评价指数为满分）。因此，达不到Ⅱ级要求、又有指标未达到Ⅲ级基准值的企业"
-              "判为不达标，即使其Ⅲ级综合评价指数较高；Ⅱ级企业也可能有个别非限定性指标未达到Ⅲ级基准值，这些指标列为其企业层面目标。")
-    below = [r for r in diag if text(r.get("level")) == "不达标"]
+              "判为不达标；Ⅱ级企业也可能有个别非限定性指标未达到Ⅲ级基准值，这些指标列为其企业层面目标。"
+              "此外，达标排放是评定清洁生产等级的前提：达标核查（见2.3.1节）发现排放浓度超过国家排放标准限值的企业不评定等级，"
+              "经审核小组核实属实的判为不达标，尚待核实的记为“超标待核实”，其按指标评分的等级为暂定，不计入Ⅰ、Ⅱ、Ⅲ级。")
+    _exceedance_sentence(d, diag, lv)
+    below = [r for r in diag if level_zh(r.get("level")) == "不达标"]
     if below:
-        y3 = [number(r.get("y3")) for r in below if number(r.get("y3")) is not None]
-        toks = Counter(t for r in below for t in _split(r.get("blockers")))
-        s = f"不达标的{d.n('below', len(below), 'int')}家企业"
-        if y3 and min(y3) >= 99.995:
-            s += "的Ⅲ级综合评价指数（含加分项）虽已达满分，但"
-        elif y3:
-            s += f"Ⅲ级综合评价指数为{d.n('y3_min', min(y3), dp=1)}～{d.n('y3_max', max(y3), dp=1)}，"
-        if toks:
-            s += "未达到Ⅲ级的指标为" + join_cn(f"{d.lab(d.indicator_name(k))}（{d.n('below_' + k, v, 'int')}家）"
-                                          for k, v in toks.most_common(5))
-        lv.append(s + "。")
+        lim = Counter(t for r in below for t in _split(r.get("limiting_failures")))
+        other = Counter(t for r in below for t in _split(r.get("blockers")) if t not in lim)
+        exceeded = [r for r in below if text(r.get("exceedances"))]
+        why = []
+        if lim:
+            why.append("限定性指标未达到Ⅲ级基准值（限定性指标未达到Ⅲ级即不能评级）："
+                       + join_cn(f"{d.lab(d.indicator_name(k))}（{d.n('lim_below_' + k, v, 'int')}家）"
+                                 for k, v in lim.most_common(5)))
+        if other:
+            why.append("其他未达到Ⅲ级基准值的指标："
+                       + join_cn(f"{d.lab(d.indicator_name(k))}（{d.n('below_' + k, v, 'int')}家）"
+                                 for k, v in other.most_common(5)))
+        if exceeded:
+            why.append(f"排放浓度超标经核实属实（{d.n('below_exceed', len(exceeded), 'int')}家）")
+        lv.append(f"不达标的{d.n('below', len(below), 'int')}家企业，"
+                  + ("原因是" + "；".join(why) if why else "未能达到Ⅲ级的全部要求") + "。")
     lim_fail = [r for r in diag if text(r.get("limiting_failures"))]
     if lim_fail:
         toks = Counter(t for r in lim_fail for t in _split(r.get("limiting_failures")))
@@ -177,14 +191,49 @@ def _levels_part(d: Data, out: dict[str, Any]) -> None:
         lv.append(f"有{d.n('missing', len(missing), 'int')}家企业数据不全（缺少部分或全部指标数据），等级为暂定，"
                   "已列入数据补报清单，不为其设置缺失指标的目标和方案。")
         d.facts["missing_data"] = len(missing)
-    d.charts["level"] = {"labels": list(LEVELS), "counts": [counts.get(k, 0) for k in LEVELS],
-                         "alt": "柱状图：企业清洁生产水平分布，" + "，".join(f"{k}{counts.get(k, 0)}家" for k in LEVELS)}
+    _qualitative_sentence(d, lv)
+    d.charts["level"] = {"labels": list(shown), "counts": [counts.get(k, 0) for k in shown],
+                         "alt": "柱状图：企业清洁生产水平分布，" + "，".join(f"{k}{counts.get(k, 0)}家" for k in shown)}
     out["levels"] = lv
     out["results"] = [{"no": str(i), "enterprise": d.name_of(r), "y1": fnum(r.get("y1"), 1), "y2": fnum(r.get("y2"), 1),
-                       "y3": fnum(r.get("y3"), 1), "level": text(r.get("level")),
+                       "y3": fnum(r.get("y3"), 1), "level": level_zh(r.get("level")),
                        "limiting": "、".join(d.indicator_name(t) for t in _split(r.get("limiting_failures"))) or "—"}
                       for i, r in enumerate(diag, start=1)]
     lv.append(f"各企业的综合评价指数和等级见{d.ref('annex.results')}，指标等级矩阵见{d.ref('annex.matrix')}。")
+
+
+def _exceedance_sentence(d: Data, diag: Rows, lv: list[str]) -> None:
+    """The enterprises the 达标核查 keeps from a level, with the level their indicators alone would give."""
+    pending = [r for r in diag if level_zh(r.get("level")) == "超标待核实"]
+    if not pending:
+        return
+    items = [f"{d.name_of(r)}（{text(r.get('exceedances')) or '排放浓度超标'}；按指标评分为"
+             f"{level_zh(r.get('provisional_level')) or '—'}）" for r in pending]
+    lv.append(f"疑似超标排放（待核实）的{d.n('pending_exceed', len(pending), 'int')}家企业为：" + "；".join(items)
+              + "。这些企业的等级暂定，待审核小组核实：属实的判为不达标并限期整改，数据有误的由企业更正后重新诊断。")
+    d.facts["exceed_pending"] = len(pending)
+
+
+def _qualitative_sentence(d: Data, lv: list[str]) -> None:
+    """Which qualitative scores are the enterprises' own (自评) and which the audit team verified on site."""
+    qual = {iid for iid, ind in d.indicators.items() if text(ind.get("kind")) == "定性"}
+    rows = [r for r in d.year_rows("indicator_values") if text(r.get("indicator_id")) in qual and text(r.get("uscc"))]
+    if not qual or not rows:
+        return
+    visited = {text(r.get("uscc")) for r in d.rows("site_inspections")
+               if text(r.get("uscc")) and text(r.get("kind")) == "现场考察"}
+    ents = {text(r.get("uscc")) for r in rows}
+    audited = {text(r.get("uscc")) for r in rows if text(r.get("origin")) == "审核组核定"}
+    on_site = (visited | audited) & ents
+    s = (f"{d.n('qual_n', len(qual), 'int')}项定性指标的等级由企业自评：其中{d.n('qual_visited', len(on_site), 'int')}家企业"
+         "的自评等级经审核小组现场考察核实（见2.3.1节）")
+    if audited:
+        s += f"，{d.n('qual_audited', len(audited), 'int')}家有审核组核定的等级"
+    rest = len(ents - on_site)
+    if rest:
+        s += (f"；其余{d.n('qual_self', rest, 'int')}家企业未经现场考察，定性指标采用企业自评等级，"
+              "其评价结果以企业自评为准，有待后续核实")
+    lv.append(s + "。")
 
 
 def _common_part(d: Data, out: dict[str, Any], levels: Mapping[str, Any], src: str) -> list[dict[str, Any]]:
@@ -198,7 +247,7 @@ def _common_part(d: Data, out: dict[str, Any], levels: Mapping[str, Any], src: s
         if not vals:
             continue
         below2 = sum(v["level"] in BELOW_II for v in vals)
-        below3 = sum(v["level"] == "未达到III级" for v in vals)
+        below3 = sum(v["level"] == "未达到Ⅲ级" for v in vals)
         stats.append({"iid": iid, "indicator": text(ind.get("indicator")), "dimension": text(ind.get("dimension")),
                       "n": len(vals), "below2": below2, "below3": below3, "share2": below2 / len(vals),
                       "limiting": text(ind.get("limiting")) == "是"})
@@ -225,24 +274,24 @@ def _common_part(d: Data, out: dict[str, Any], levels: Mapping[str, Any], src: s
     source = "诊断核定的指标值" if src == "indicator_values" else "企业填报的指标值和自评等级"
     if stats:
         pb.append(f"依据{source}，对{d.n('assessed', len(levels), 'int')}家企业的{d.n('stat_inds', len(stats), 'int')}项指标"
-                  f"逐项统计未达到II级（国内清洁生产先进水平）的企业比例，比例不低于"
+                  f"逐项统计未达到Ⅱ级（国内清洁生产先进水平）的企业比例，比例不低于"
                   f"{d.n('threshold', threshold, 'pct')}的指标判定为行业关键共性问题。")
         if common:
             dims = Counter(s["dimension"] for s in common if s["dimension"])
             pb.append(f"识别出行业关键共性问题{d.n('common', len(common), 'int', table='s233.problems', agg='count')}项："
                       + join_cn((f"{d.lab(s['indicator'])}（{d.n('c2_' + s['iid'], s['below2'], 'int', table='s233.problems', col='未达Ⅱ级（家）', agg='value', where=('指标', s['indicator']))}"
-                                 f"/{d.n('cn_' + s['iid'], s['n'], 'int')}家未达到II级）" for s in common), limit=5)
+                                 f"/{d.n('cn_' + s['iid'], s['n'], 'int')}家未达到Ⅱ级）" for s in common), limit=5)
                       + (f"，集中在{join_cn(k for k, _ in dims.most_common(2))}方面" if dims else "")
                       + f"（见{d.ref('s233.problems')}）。")
             d.facts["common"] = [s["indicator"] for s in common]
         else:
-            pb.append(f"没有指标的未达到II级企业比例达到{d.n('threshold2', threshold, 'pct')}，未识别出行业关键共性问题；"
-                      f"未达到II级企业比例较高的指标见{d.ref('s233.problems')}，在企业层面方案中解决。")
+            pb.append(f"没有指标的未达到Ⅱ级企业比例达到{d.n('threshold2', threshold, 'pct')}，未识别出行业关键共性问题；"
+                      f"未达到Ⅱ级企业比例较高的指标见{d.ref('s233.problems')}，在企业层面方案中解决。")
         fail3 = sorted((s for s in stats if s["below3"]), key=lambda s: -s["below3"])
         if fail3:
-            pb.append(f"有{d.n('fail3', len(fail3), 'int')}项指标存在未达到III级的企业："
+            pb.append(f"有{d.n('fail3', len(fail3), 'int')}项指标存在未达到Ⅲ级的企业："
                       + join_cn((f"{d.lab(s['indicator'])}（{d.n('f3_' + s['iid'], s['below3'], 'int')}家）" for s in fail3), limit=6)
-                      + "。这些指标是相关企业达到III级的障碍，列为其企业层面目标；涉及排放浓度的，同时按达标排放问题处理（见2.3.1节）。")
+                      + "。这些指标是相关企业达到Ⅲ级的障碍，列为其企业层面目标；涉及排放浓度的，同时按达标排放问题处理（见2.3.1节）。")
     else:
         pb.append("审核总表尚未录入各企业的指标值，暂不能识别行业关键共性问题。")
     out["problems_text"] = pb
@@ -270,14 +319,14 @@ def s233_diagnosis(d: Data) -> dict[str, Any]:
         if len(vals) < 2 or len({b[1] for b in bs}) < 2:  # type: ignore[index]
             continue
         bench.append({"name": text(ind.get("indicator")), "unit": text(ind.get("unit")), "values": vals,
-                      "lines": {"I级": bs[0][1], "II级": bs[1][1], "III级": bs[2][1]},  # type: ignore[index]
+                      "lines": dict(zip(RATED, (b[1] for b in bs), strict=True)),  # type: ignore[index]
                       "lower_better": bs[0][0] in ("≤", "<")})  # type: ignore[index]
         if len(bench) == 4:
             break
     if bench:
         d.charts["bench"] = {"indicators": bench,
                              "alt": "对标图：" + "、".join(b["name"] for b in bench) + "的各企业指标值与Ⅰ、Ⅱ、Ⅲ级基准值"}
-        out["bench_text"] = [f"选取{join_cn(d.lab(b['name']) for b in bench)}等指标，将各企业指标值与I、II、III级基准值进行对标，"
+        out["bench_text"] = [f"选取{join_cn(d.lab(b['name']) for b in bench)}等指标，将各企业指标值与Ⅰ、Ⅱ、Ⅲ级基准值进行对标，"
                              f"见{d.ref('fig.bench')}。"]
     else:
         out["bench_text"] = []

@@ -47,10 +47,12 @@ def s25_conclusions(d: Data) -> dict[str, Any]:
         con.append("审核企业统计期内" + "，".join(base) + "。")
     if f.get("levels"):
         lv, nd = f["levels"], f["n_diag"]
-        at3 = lv["I级"] + lv["II级"] + lv["III级"]
-        con.append(f"清洁生产水平诊断表明，{d.n('diag', nd, 'int')}家企业中达到I级的{d.n('l1', lv['I级'], 'int')}家、"
-                   f"II级的{d.n('l2', lv['II级'], 'int')}家、III级的{d.n('l3', lv['III级'], 'int')}家，III级及以上企业占"
-                   f"{d.n('at3share', at3 / nd if nd else None, 'pct')}；不达标{d.n('below', lv['不达标'], 'int')}家，"
+        at3 = lv["Ⅰ级"] + lv["Ⅱ级"] + lv["Ⅲ级"]
+        pending = (f"疑似超标排放（待核实）、等级暂定{d.n('exceed_pending_c', lv['超标待核实'], 'int')}家，"
+                   if lv.get("超标待核实") else "")
+        con.append(f"清洁生产水平诊断表明，{d.n('diag', nd, 'int')}家企业中达到Ⅰ级的{d.n('l1', lv['Ⅰ级'], 'int')}家、"
+                   f"Ⅱ级的{d.n('l2', lv['Ⅱ级'], 'int')}家、Ⅲ级的{d.n('l3', lv['Ⅲ级'], 'int')}家，Ⅲ级及以上企业占"
+                   f"{d.n('at3share', at3 / nd if nd else None, 'pct')}；{pending}不达标{d.n('below', lv['不达标'], 'int')}家，"
                    f"数据不全{d.n('incomplete', lv['数据不全'], 'int')}家。")
     if f.get("common"):
         con.append("行业关键共性问题为" + join_cn((d.lab(c) for c in f["common"]), limit=5) + "。")
@@ -75,8 +77,11 @@ def s25_conclusions(d: Data) -> dict[str, Any]:
     if breaches:
         sug.append("对存在超标排放和排污许可执行问题的企业，首先落实达标整改方案，限期整改并加密监测，整改完成前不得以可选方案替代。")
     lv = f.get("levels") or {}
+    if lv.get("超标待核实"):
+        sug.append(f"对疑似超标排放（待核实）的{d.n('exceed_pending_s', lv['超标待核实'], 'int')}家企业，尽快现场核实监测数据；"
+                   "属实的判为不达标，限期整改并移交执法部门依法处理，核实前不评定其清洁生产等级。")
     if lv.get("不达标"):
-        sug.append(f"对未达到III级的{d.n('below2', lv['不达标'], 'int')}家企业，优先解决未达到III级的指标，限期实施企业层面方案，"
+        sug.append(f"对不达标的{d.n('below2', lv['不达标'], 'int')}家企业，优先解决未达到Ⅲ级的指标，限期实施企业层面方案，"
                    "并将其作为下一轮依法实施清洁生产审核的重点。")
     if f.get("common"):
         sug.append("针对" + join_cn((d.lab(c) for c in f["common"]), limit=3) + "等行业关键共性问题，由审核主体统一部署实施行业层面方案，"
