@@ -167,7 +167,7 @@ def test_audit_focus_rules() -> None:
     sys_ = load_system(SHIPPED)
     ents = [
         {"uscc": "U1", "name": "甲", "heavy_pollution": "是", "ghg_reporting": "是", "key_energy_user": "是",
-         "key_water_user": "否", "mandated_focus": "重金属"},
+         "key_water_user": "否", "mandatory_audit": "是", "mandated_focus": "重金属"},
         {"uscc": "U2", "name": "乙", "heavy_pollution": "是", "ghg_reporting": "否", "key_energy_user": "是",
          "key_water_user": "否"},
         {"uscc": "U3", "name": "丙", "heavy_pollution": "是", "ghg_reporting": "否", "key_energy_user": "否",
@@ -238,7 +238,9 @@ def test_missing_value_is_reported_by_enterprise_and_indicator(demo_master: Path
     msgs = [p.message for p in res.problems if p.severity == "error"]
     water = [m for m in msgs if second.name in m and "吨入厂危废水消耗量" in m]
     assert water and "缺少 2025 年取水量" in water[0]
-    assert second.values["waste_specific_water"].value is None and second.level_label in ("数据不全", "I级")
+    # an exceedance of the discharge limit (达标核查, not yet verified) comes before 数据不全
+    assert second.values["waste_specific_water"].value is None and second.level_label in (
+        ("超标待核实",) if second.exceedances else ("数据不全", "I级"))
     assert not second.score.complete
     assert any(silent.name in m and "尚未报送数据" in m for m in msgs)
     assert silent.level_label == "数据不全"
@@ -389,7 +391,8 @@ def test_master_made_before_the_new_columns(demo_master: Path, tmp_path: Path) -
     i = names.index("诊断结果")
     assert names[i:i + 5] == ["诊断结果", MATRIX_SHEET, "行业指标统计", "共性问题", "审核重点"]
     header = [c.value for c in next(wb["诊断结果"].iter_rows(min_row=3, max_row=3))]
-    assert header[-5:] == ["统计年份", "暂定等级", "下一目标等级", "制约升级指标及要求", "审核重点（5.2.2）"]
+    assert header[-6:] == ["统计年份", "暂定等级", "下一目标等级", "制约升级指标及要求", "审核重点（5.2.2）",
+                           "超标排放（达标核查）"]
     wb.close()
     after = read_master_data(master)
     assert all(r["year"] == YEAR for r in after["diagnosis"]) and after["common_problems"] is not None

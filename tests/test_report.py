@@ -471,7 +471,12 @@ def test_focus_section_follows_the_diagnosis_judgement() -> None:
     # without a diagnosis, every flagged rule is listed
     out = s232_focus(Data({"enterprises": ents}))
     assert len(out["rows"]) == 2
-    # the audit task names 温室气体: it is part of the focus whatever the share (5.1.1)
+    # the audit task names 温室气体: it is part of the focus whatever the share (5.1.1), said as such in the text —
+    # not a row of the table whose 判定依据 are the criteria of 5.2.2, nor also an enterprise-level focus (1家)
     audit = [{"scope_boundary": "重点关注能源与温室气体"}]
     out = s232_focus(Data({"enterprises": ents, "audit_focus": judged, "audit_task": audit}))
-    assert [r["focus"].split("（")[0] for r in out["rows"]] == ["特征污染物或有毒有害物质", "温室气体", "能源"]
+    assert [r["focus"].split("（")[0] for r in out["rows"]] == ["特征污染物或有毒有害物质"]
+    text = " ".join(out["paragraphs"])
+    assert "审核任务明确的审核范围（指南5.1.1）包括温室气体" in text and "审核任务明确的审核范围（指南5.1.1）包括能源" in text
+    assert "温室气体（1家）" not in text
+    assert "审核诊断重点为特征污染物或有毒有害物质、温室气体和能源" in text

@@ -120,6 +120,9 @@ def enterprises(n: int = 28, seed: int = 2025) -> list[dict[str, Any]]:
             "_q": round(rng.betavariate(2.2, 2.0), 3),
             "_employees": rng.randint(45, 220),
         })
+    for e in out:  # a direction of the published list only for an enterprise on it (5.2.2)
+        if e["mandatory_audit"] != "是":
+            e["mandated_focus"] = ""
     # a few enterprises miss Ⅲ级 on one indicator each (most of the industry reaches Ⅲ级 or better)
     weakest = sorted(range(n), key=lambda k: out[k]["_q"])
     for k, iid in zip(weakest, PROBLEMS, strict=False):

@@ -95,11 +95,23 @@ def audit_focus(system: IndicatorSystem, enterprises: Sequence[Mapping[str, Any]
     warnings = []
     for rule, clause, flag, direction in FOCUS_RULES:
         if rule == "mandated_focus":
+            # 5.2.2: the directions of the published list of enterprises audited by law — an enterprise counts only
+            # when it is on that list (依法实施强制性审核 = 是), in the sheet as in the report
             texts: dict[str, list[tuple[str, str]]] = {}
+            off_list = []
             for e in enterprises:
                 t = _text(e.get(rule))
-                if t and t not in ("无", "否", "—"):
-                    texts.setdefault(t, []).append((_text(e.get("uscc")), _text(e.get("name"))))
+                if not t or t in ("无", "否", "—"):
+                    continue
+                if _text(e.get("mandatory_audit")) != "是":
+                    off_list.append(_text(e.get("name")))
+                    continue
+                for token in dict.fromkeys(x for x in re.split(r"[、，,；;]+", t) if x.strip()):
+                    texts.setdefault(token.strip(), []).append((_text(e.get("uscc")), _text(e.get("name"))))
+            if off_list:
+                warnings.append(f"“企业名单”中 {len(off_list)} 家企业填写了“{flag}”，但未标为依法实施强制性审核"
+                                f"（{_names(off_list)}）：5.2.2 只认主管部门依法实施审核名单中的审核方向，未计入；"
+                                "请核对这些企业是否在名单中。")
             for t, ents in texts.items():
                 ids = focus_indicators(system, t)
                 rules.append(_focus_rule(rule, clause, flag, t, ents, n, 0, share, ids, min_count))
