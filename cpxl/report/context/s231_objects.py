@@ -6,6 +6,7 @@ The body summarises; per-enterprise lists go to the annex (:mod:`.annex`) once t
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 from typing import Any
 
@@ -50,6 +51,8 @@ def _energy(d: Data) -> tuple[Rows, float, list[str]]:
         g["base"] += row["amount_base"]
         g["base_unit"] = row["base_unit"]
         g["tce"] += row["tce"]
+        if row["status"] == "UNCONFIRMED" and not row["overridden"]:
+            g["unconfirmed"] = f"{row['coefficient']:g} {row['coefficient_unit']}"
     total = sum(g["tce"] for g in groups.values())
     display = {"kWh": ("万kWh", 1e4), "m³": ("万m³", 1e4), "kg": ("t", 1e3), "MJ": ("GJ", 1e3)}
     rows = []
@@ -60,7 +63,9 @@ def _energy(d: Data) -> tuple[Rows, float, list[str]]:
         else:
             unit = "、".join(g["raw"]) if len(g["raw"]) > 1 else next(iter(g["raw"]), "")
             qty = "；".join(fnum(v) for v in g["raw"].values())
-        rows.append({"carrier": carrier, "qty": qty, "unit": unit, "_tce": g["tce"],
+        flag = "（折标系数未经核实）" if g.get("unconfirmed") and g["converted"] else ""
+        rows.append({"carrier": carrier + flag, "_carrier": carrier, "_unconfirmed": g.get("unconfirmed") if flag else "",
+                     "qty": qty, "unit": unit, "_tce": g["tce"],
                      "tce": fnum(g["tce"]) if g["converted"] else "未折算",
                      "share": pct(g["tce"], total) if g["converted"] else "—", "ents": str(len(g["ents"] - {""}))})
     return rows, total, problems
@@ -155,11 +160,17 @@ def _resources(d: Data, out: dict[str, Any]) -> None:
              f"{d.n('tce', tce, table='s231.energy', col='折标准煤（tce）', agg='sum')} tce")
         main = [r for r in en_rows if r["share"] != "—"][:3]
         if main:
-            s += "，主要能源品种为" + join_cn(f"{r['carrier']}（占{d.n('share_' + r['carrier'], r['_tce'] / tce, 'pct')}）"
+            s += "，主要能源品种为" + join_cn(f"{r['_carrier']}（占{d.n('share_' + r['_carrier'], r['_tce'] / tce, 'pct')}）"
                                        for r in main)
         if bad:
             s += f"；{join_cn(bad)}因计量单位无法按 GB/T 2589 折算，未计入合计"
-        res.append(s + f"（见{d.ref('s231.energy')}）。")
+        s += f"（见{d.ref('s231.energy')}）。"
+        unconfirmed = [r for r in en_rows if r["_unconfirmed"]]
+        if unconfirmed:
+            s += ("其中" + join_cn(f"{r['_carrier']}的折标系数{d.lab(r['_unconfirmed'])}" for r in unconfirmed)
+                  + "为缺省值，未经核实（UNCONFIRMED），相应折标准煤量和合计为暂定值，待审核小组核实或按实测热值覆盖；"
+                  "其余品种按 GB/T 2589 折算。")
+        res.append(s)
         d.facts["tce"] = tce
         if "output" in d.facts and d.facts["output"][1] == "t" and d.facts["output"][2]:
             res.append("按全部报送企业的综合能源消费量与处置量（产量）之比计，单位产品综合能耗为"
@@ -304,6 +315,34 @@ def _environment(d: Data, out: dict[str, Any]) -> None:
     out["environment"] = env
 
 
+def exceed_multiple(ratio: float | None) -> str:
+    """超标倍数 as the standards write it: (实测值 − 限值)/限值 in 倍, e.g. 0.7 → ``0.7倍``."""
+    if ratio is None:
+        return "—"
+    return f"{float(f'{ratio:.2g}'):g}倍"
+
+
+def standard_unit(unit: str) -> str:
+    """A concentration unit as the discharge standard writes it: ``mg/Nm³`` → ``mg/m³`` (the 标准状态 is stated once,
+    with the reference oxygen, by :func:`gas_basis`)."""
+    u = text(unit)
+    return u.replace("Nm³", "m³").replace("Nm3", "m³").replace("ngTEQ", "ng TEQ") if "Nm" in u else u
+
+
+def gas_basis() -> str:
+    """The reference conditions of the waste-gas concentrations of the active pack's standard (GB 18484: 11% O₂)."""
+    from cpxl.domain import packs
+
+    gas = packs.active().data.get("wastegas") or {}
+    basis = next((text(p.get("conc_basis")) for p in gas.get("pollutants", ()) if text(p.get("conc_basis"))), "")
+    m = re.search(r"基准氧含量（?(\d+(?:\.\d+)?)\s*%\s*O₂", basis)
+    std = text(gas.get("standard"))
+    if m:
+        return f"废气排放浓度为标准状态（273.15 K、101.325 kPa）下干烟气、基准氧含量{m.group(1)}%的折算值" + (
+            f"（{std}）" if std else "")
+    return f"废气排放浓度为标准状态下干烟气的浓度（{std}）" if std else ""
+
+
 def breach_rows(d: Data) -> Rows:
     """达标核查 rows as the report shows them (the sheet cpxl plan writes, in its order)."""
     out = []
@@ -315,9 +354,9 @@ def breach_rows(d: Data) -> Rows:
         if kind and kind not in std:
             std += f"（{kind}）"
         out.append({"enterprise": d.name_of(r), "kind": text(r.get("kind")), "pollutant": text(r.get("pollutant")),
-                    "outlet": text(r.get("outlet")) or "—", "value": fnum(r.get("value")), "unit": text(r.get("unit")),
-                    "limit": fnum(r.get("limit")), "standard": std or "—",
-                    "ratio": pct(r.get("exceed_ratio")) if number(r.get("exceed_ratio")) is not None else "—",
+                    "outlet": text(r.get("outlet")) or "—", "value": fnum(r.get("value")),
+                    "unit": standard_unit(text(r.get("unit"))), "limit": fnum(r.get("limit")), "standard": std or "—",
+                    "ratio": exceed_multiple(number(r.get("exceed_ratio"))),
                     "detail": text(r.get("detail")) or text(r.get("pollutant")),
                     "verified": text(r.get("verified")) or "待核实", "_ratio": number(r.get("exceed_ratio")) or 0,
                     "_value": number(r.get("value")), "_limit": number(r.get("limit")), "_uscc": text(r.get("uscc"))})
@@ -345,17 +384,27 @@ def _breaches(d: Data, out: dict[str, Any], env: list[str]) -> None:
     s = (f"达标排放核查：按企业报送的排放浓度、自行监测和排污许可执行数据，{d.n('breach_ents', len(ents), 'int')}家企业"
          f"存在{d.n('breaches', len(rows), 'int')}项超标排放或许可执行问题（"
          + "、".join(f"{k}{d.n('breach_' + k, v, 'int')}项" for k, v in by_kind.items()) + "）")
+    if any(r["verified"] != "属实" for r in rows):
+        s += "，其中未经审核小组核实的为疑似问题（待核实）"
     if conc:
         worst = sorted(conc, key=lambda r: -r["_ratio"])[:6]
-        s += "。排放浓度超标的有：" + "；".join(
-            f"{d.lab(r['enterprise'])}{d.lab(r['pollutant'])}"
-            f"{d.n('bv_' + r['_uscc'] + r['pollutant'], r['_value'], table='s231.breaches', col='实测值', agg='in')} {r['unit']}"
-            f"（限值{d.n('bl_' + r['_uscc'] + r['pollutant'], r['_limit'], table='s231.breaches', col='限值', agg='in')}，"
-            f"超标{d.n('br_' + r['_uscc'] + r['pollutant'], r['_ratio'], 'pct')}）" for r in worst)
+        items = []
+        for verified, head in (("属实", "排放浓度超标（经核实属实）的有："), (None, "排放浓度疑似超标（待核实）的有：")):
+            group = [r for r in worst if (r["verified"] == "属实") == (verified == "属实")]
+            if group:
+                items.append(head + "；".join(
+                    f"{d.lab(r['enterprise'])}{d.lab(r['pollutant'])}"
+                    f"{d.n('bv_' + r['_uscc'] + r['pollutant'], r['_value'], table='s231.breaches', col='实测值', agg='in')}"
+                    f" {r['unit']}（限值{d.n('bl_' + r['_uscc'] + r['pollutant'], r['_limit'], table='s231.breaches', col='限值', agg='in')}，"
+                    f"超标{d.lab(exceed_multiple(r['_ratio']))}）" for r in group))
+        s += "。" + "。".join(items)
         if len(conc) > len(worst):
             s += f"等{d.n('conc', len(conc), 'int')}项"
         stds = list(dict.fromkeys(r["standard"] for r in conc))
         s += "；限值依据" + join_cn((d.lab(x) for x in stds), limit=3)
+        basis = gas_basis()
+        if basis and any(r["unit"].endswith("m³") for r in conc):
+            s += "；" + d.lab(basis)
     refs = [d.ref("s231.breaches") if out["breaches"] else "", d.ref("s231.permits") if out["permits"] else "",
             d.ref("annex.breaches") if d.facts["breaches_annex"] else ""]
     env.append(s + "。这些问题须优先整改，不属于可选的清洁生产方案，详见" + "、".join(x for x in refs if x) + "。")

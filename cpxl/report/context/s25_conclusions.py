@@ -27,11 +27,19 @@ def s25_conclusions(d: Data) -> dict[str, Any]:
     if breaches:
         ents = Counter(b["enterprise"] for b in breaches)
         conc = [b for b in breaches if b["kind"] == "排放浓度超标"]
+        pending = [b for b in breaches if b.get("verified") != "属实"]
         s = (f"达标排放方面，{d.n('breach_ents', len(ents), 'int')}家企业存在{d.n('breaches', len(breaches), 'int')}项"
-             "超标排放或排污许可执行问题")
-        if conc:
-            s += "，其中排放浓度超标的企业为" + join_cn(dict.fromkeys(d.lab(b["enterprise"]) for b in conc), limit=8)
-        con.append(s + "；这些问题须限期整改，属实的由执法部门依法处理（见2.3.1节）。")
+             + ("疑似" if len(pending) == len(breaches) else "") + "超标排放或排污许可执行问题"
+             + (f"（其中{d.n('breaches_pending', len(pending), 'int')}项待核实）" if pending and len(pending) < len(breaches)
+                else ("（待核实）" if pending else "")))
+        confirmed = [b for b in conc if b.get("verified") == "属实"]
+        suspected = [b for b in conc if b.get("verified") != "属实"]
+        if confirmed:
+            s += "，其中排放浓度超标（经核实属实）的企业为" + join_cn(dict.fromkeys(d.lab(b["enterprise"]) for b in confirmed), limit=8)
+        if suspected:
+            s += ("，" if not confirmed else "；") + "排放浓度疑似超标（待核实）的企业为" + join_cn(
+                dict.fromkeys(d.lab(b["enterprise"]) for b in suspected), limit=8)
+        con.append(s + "；这些问题须尽快核实并限期整改，属实的由执法部门依法处理（见2.3.1节）。")
     elif d.rows("compliance") == [] and d.rows("all_ent_wastegas"):
         con.append("达标排放方面，企业报送的排放浓度均未超过执行标准限值。")
     base = []
