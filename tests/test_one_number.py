@@ -127,7 +127,7 @@ def test_an_exceedance_keeps_the_enterprise_from_any_level(master: Path) -> None
     d = pending.enterprises[0]
     assert d.score.level is not None  # HF 3.4 meets the system's Ⅲ (≤4): the score alone would rate it
     assert d.level_label == "超标待核实" and d.provisional_label == {"I": "I级", "II": "II级", "III": "III级"}[d.score.level]
-    assert "氟化氢 3.4 mg/Nm³（限值 2，疑似超标，待核实）" in d.exceedance_text
+    assert "氟化氢 3.4 mg/Nm³（限值 2，超标0.7倍，疑似超标，待核实）" in d.exceedance_text
     assert pending.level_counts["超标待核实"] >= 1
     assert any(p.rule == "diagnosis.exceedance" and "超标待核实" in p.message for p in pending.problems)
     confirmed = diagnose_data(_with_verified(data, first, "属实"), options={"write": False}).enterprises[0]

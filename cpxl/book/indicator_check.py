@@ -21,7 +21,7 @@ from typing import Any
 
 from cpxl.core.paths import DATA
 from cpxl.core.problems import Problem
-from cpxl.domain import packs
+from cpxl.domain import packs, pollutants
 from cpxl.domain.indicators import LEVEL_LABELS, LEVELS, parse_benchmark
 
 from .indicator_sheet import PLACEHOLDER_MARKS
@@ -103,6 +103,7 @@ def check_system_rows(rows: Sequence[Any], pack: packs.Pack | None = None, sheet
             p("quantity", f"{who}的计算量“{q}”无法由企业模板的数据计算（行业包“{pack.name}”）",
               f"留空（由企业直接填报该指标），或填写可计算的计算量：{'、'.join(sorted(known_q))}", row, "quantity", q)
         out.extend(_level_problems(row, v, who, sheet))
+        out.extend(_limit_problems(row, v, who, sheet, pack))
     for cat, members in groups.items():
         out.extend(_group_problems(cat, members, sheet))
     out.extend(_total_problems(groups, sheet))
@@ -160,6 +161,44 @@ def _level_problems(row: Any, v: Mapping[str, Any], who: str, sheet: str) -> Ite
                           f"（{'越小越好' if better_low else '越大越好'}的指标Ⅰ级应最严）",
                           "核对各级基准值是否填反或错行", sheet=sheet, cell=_cell(row, LEVEL_KEYS[b]),
                           field=LEVEL_KEYS[b], value=cells[b].text)
+
+
+#: Averaging times of a statutory limit in the order a daily or 测定均值 benchmark is compared with (not 1 小时均值).
+_LIMIT_TYPES = ("24小时均值或日均值", "日均值", "24小时均值", "测定均值")
+
+
+def _limit_problems(row: Any, v: Mapping[str, Any], who: str, sheet: str, pack: packs.Pack) -> Iterable[Problem]:
+    """A warning when the Ⅲ级 benchmark of a discharge-concentration indicator is looser than the statutory limit the
+    industry pack knows for that pollutant (e.g. HF Ⅲ级 ≤4 against GB 18484-2020's 2 mg/m³): the published system is
+    kept as it is, but meeting Ⅲ级 then does not mean meeting the discharge standard."""
+    unit = _text(v.get("unit"))
+    if _text(v.get("kind")) != "定量" or not unit:
+        return
+    prefix, rest = pollutants._unit_key(unit)
+    medium = {"M3": "wastegas", "L": "wastewater"}.get(rest) if prefix else None
+    if medium is None:
+        return
+    polls = [p for p in (pack.data.get(medium) or {}).get("pollutants", ()) if p.get("name")]
+    name = pollutants.pollutant_in_text(_text(v.get("indicator")), [p["name"] for p in polls])
+    b = parse_benchmark("III", _text(v.get("level3")))
+    if name is None or b is None or b.op not in ("≤", "<") or b.value is None:
+        return
+    p = next(x for x in polls if x["name"] == name)
+    lims = [lim for t in _LIMIT_TYPES for lim in p.get("limits", ())
+            if lim.get("type") == t and isinstance(lim.get("value"), (int, float)) and not lim.get("expired")]
+    if not lims:
+        return
+    lim = min(lims, key=lambda x: x["value"]) if medium == "wastegas" else max(lims, key=lambda x: x["value"])
+    limit = pollutants.convert(float(lim["value"]), p.get("unit") or unit, unit)
+    if limit is None or b.value <= limit + 1e-12:
+        return
+    std = f"{lim.get('standard') or ''} {lim.get('table') or ''}".strip()
+    yield Problem("system.looser_than_limit", "warning",
+                  f"{who}的Ⅲ级基准值“{b.text}”宽于{std}规定的{name}排放限值 {limit:g} {unit}（{lim.get('type')}）："
+                  "达到Ⅲ级不等于达标排放",
+                  "指标体系按发布文本保留，不作修改；诊断中排放浓度超过国家排放标准限值的企业由达标核查判定，"
+                  "不评定清洁生产等级（核实属实的为不达标）；在报告中说明这一差异", sheet=sheet,
+                  cell=_cell(row, "level3"), field="level3", value=b.text)
 
 
 def _group_problems(cat: str, members: list[Any], sheet: str) -> Iterable[Problem]:

@@ -18,11 +18,19 @@ pack through :func:`active_limits`.
 from __future__ import annotations
 
 import datetime as dt
-import re
-import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
+
+from cpxl.domain.pollutants import (  # noqa: F401  (re-exported: the names the 达标核查 has always offered)
+    ALIASES,
+    _canon,
+    _norm,
+    _unit_key,
+    convert,
+    pollutant_in_text,
+    same_pollutant,
+)
 
 CONC_EXCEED = "排放浓度超标"
 MONITOR_EXCEED = "监测超标"
@@ -42,28 +50,6 @@ ACTIONS = {
 #: Averaging times of a limit, in the order they are compared with an annual mean of daily values.
 AVERAGING_ORDER = ("24小时均值或日均值", "日均值", "24小时均值", "测定均值", "日均浓度", "一次值")
 ONE_HOUR = "1小时均值"
-
-#: Chemical formulas and names that denote the same pollutant (chemistry, not industry data).
-ALIASES: tuple[tuple[str, ...], ...] = (
-    ("氮氧化物", "NOX", "NOₓ", "NO2"),
-    ("二氧化硫", "SO2", "SO₂"),
-    ("氯化氢", "HCL"),
-    ("氟化氢", "HF"),
-    ("一氧化碳", "CO"),
-    ("颗粒物", "烟尘", "粉尘", "PM"),
-    ("二噁英", "二噁英类", "PCDD", "DIOXIN"),
-    ("汞及其化合物", "汞", "HG"),
-    ("镉及其化合物", "镉", "CD"),
-    ("铅及其化合物", "铅", "PB"),
-    ("砷及其化合物", "砷", "AS"),
-    ("铬及其化合物", "铬", "CR"),
-    ("铊及其化合物", "铊", "TL"),
-    ("化学需氧量", "COD", "CODCR"),
-    ("氨氮", "NH3-N", "NH₃-N"),
-    ("五日生化需氧量", "BOD5", "BOD₅"),
-    ("挥发性有机物", "VOCS", "非甲烷总烃", "NMHC"),
-)
-
 
 @dataclass(frozen=True)
 class Limit:
@@ -122,7 +108,7 @@ class Breach:
         """The breach in one clause, e.g. ``二噁英类排放浓度 0.714 ngTEQ/Nm³，超过 GB 18484-2020 表3（测定均值）限值 0.5``."""
         if self.kind == CONC_EXCEED:
             ratio = self.exceed_ratio
-            over = f"，超标 {ratio:.0%}" if ratio is not None else ""
+            over = f"，超标{float(f'{ratio:.2g}'):g}倍" if ratio is not None else ""  # 超标倍数 = (实测值 − 限值)/限值
             return (f"{self.pollutant}排放浓度 {_g(self.value)} {self.unit}，超过{self.standard}"
                     f"{('（' + self.limit_type + '）') if self.limit_type and self.limit_type not in self.standard else ''}"
                     f"限值 {_g(self.limit)}{over}")
@@ -133,67 +119,6 @@ def _g(x: float | None) -> str:
     if x is None:
         return "—"
     return f"{x:.4g}" if abs(x) < 1000 else f"{x:,.0f}"
-
-
-# --------------------------------------------------------------------------- names and units
-
-
-def _norm(name: str) -> str:
-    s = unicodedata.normalize("NFKC", str(name or "")).upper()
-    s = s.replace("₂", "2").replace("₃", "3").replace("ₓ", "X")
-    return re.sub(r"[\s（）()，,、·]", "", s)
-
-
-def _canon(name: str) -> str:
-    n = _norm(name)
-    for group in ALIASES:
-        normed = [_norm(g) for g in group]
-        if n in normed:
-            return normed[0]
-    return n
-
-
-def same_pollutant(a: str, b: str) -> bool:
-    """Whether two pollutant names denote the same pollutant (names, formulas, 「…及其化合物」)."""
-    return bool(a and b) and _canon(a) == _canon(b)
-
-
-def pollutant_in_text(text: str, names: Iterable[str]) -> str | None:
-    """The pollutant of ``names`` that an indicator name such as “NOₓ浓度（日均值）” refers to."""
-    t = _norm(text)
-    best: tuple[int, str] | None = None
-    for name in names:
-        keys = {_norm(name), _canon(name)}
-        for group in ALIASES:
-            if _canon(name) == _norm(group[0]):
-                keys |= {_norm(g) for g in group}
-        for k in keys:
-            if len(k) < 2:
-                continue
-            hit = re.search(rf"(?<![A-Z]){re.escape(k)}(?![A-Z])", t) if k.isascii() else (k in t)
-            if hit and (best is None or len(k) > best[0]):
-                best = (len(k), name)
-    return best[1] if best else None
-
-
-_UNIT_FACTOR = {"MG": 1.0, "ΜG": 1e-3, "UG": 1e-3, "NG": 1e-6, "G": 1e3}
-
-
-def _unit_key(unit: str) -> tuple[str, str]:
-    """(mass prefix, the rest) of a concentration unit; standard state ``Nm³`` and ``m³`` of a standard are the same."""
-    u = _norm(unit).replace("NM3", "M3").replace("NM³", "M³").replace("M³", "M3").replace("TEQ", "").replace("-", "")
-    m = re.match(r"^(MG|ΜG|UG|NG|G)/(.*)$", u)
-    return (m.group(1), m.group(2)) if m else ("", u)
-
-
-def convert(value: float, unit: str, to: str) -> float | None:
-    """``value`` in ``unit`` expressed in ``to``; None when the units are not comparable."""
-    a, b = _unit_key(unit), _unit_key(to)
-    if a == b:
-        return value
-    if a[1] != b[1] or not a[0] or not b[0]:
-        return None
-    return value * _UNIT_FACTOR[a[0]] / _UNIT_FACTOR[b[0]]
 
 
 # --------------------------------------------------------------------------- limits

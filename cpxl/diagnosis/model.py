@@ -286,9 +286,9 @@ class EnterpriseDiagnosis:
 
     @property
     def exceedance_text(self) -> str:
-        """The exceedances in one line for the 诊断结果 sheet, e.g. ``氟化氢 3.4 mg/Nm³（限值 2，待核实）``."""
-        return "；".join(f"{b.pollutant} {b.value:g} {b.unit}（限值 {b.limit:g}，{'超标' if v == VERIFIED_TRUE else '疑似超标，待核实'}）"
-                        for b, v in self.exceedances)
+        """The exceedances in one line for the 诊断结果 sheet, e.g. ``氟化氢 3.4 mg/Nm³（限值 2，超标0.7倍，待核实）``."""
+        return "；".join(f"{b.pollutant} {b.value:g} {b.unit}（限值 {b.limit:g}，超标{float(f'{b.exceed_ratio:.2g}'):g}倍，"
+                        f"{'经核实属实' if v == VERIFIED_TRUE else '疑似超标，待核实'}）" for b, v in self.exceedances)
 
     def to_dict(self) -> dict[str, Any]:
         s = self.score

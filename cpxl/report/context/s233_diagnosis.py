@@ -7,6 +7,8 @@ from collections import Counter, defaultdict
 from collections.abc import Mapping
 from typing import Any
 
+from cpxl.book.indicator_check import check_system_rows
+
 from ..fmt import (
     fnum,
     join_cn,
@@ -17,6 +19,7 @@ from ..fmt import (
     text,
 )
 from .data import BELOW_II, DEFAULT_COMMON_SHARE, DIMENSIONS, LEVEL_MEANING, LEVELS, RATED, Data, _split
+from .s231_objects import standard_unit
 
 Rows = list[dict[str, Any]]
 
@@ -111,6 +114,11 @@ def _system_part(d: Data, out: dict[str, Any]) -> None:
         if missing:
             s += f"，{join_cn(missing)}无对应指标，由审核小组通过现场考察（见2.3.1节）和专家经验补充评价"
         intro.append(s + f"（见{d.ref('s233.dims')}）。")
+        looser = [p for p in check_system_rows(system) if p.rule == "system.looser_than_limit"]
+        if looser:
+            intro.append("需要说明的是，" + "；".join(d.lab(p.message.split("：")[0]) for p in looser)
+                         + "。达到Ⅲ级基准值不等于达标排放：指标体系按发布文本使用，未作修改；排放浓度超过国家排放标准限值的企业"
+                         "由达标核查判定（见2.3.1节），不评定清洁生产等级。")
         for r in system:
             d.lab(r.get("indicator"))
         out["indicators"] = [{"no": str(i), "category": text(r.get("category")), "indicator": text(r.get("indicator")),
@@ -207,7 +215,7 @@ def _exceedance_sentence(d: Data, diag: Rows, lv: list[str]) -> None:
     pending = [r for r in diag if level_zh(r.get("level")) == "超标待核实"]
     if not pending:
         return
-    items = [f"{d.name_of(r)}（{text(r.get('exceedances')) or '排放浓度超标'}；按指标评分为"
+    items = [f"{d.name_of(r)}（{d.lab(standard_unit(text(r.get('exceedances')))) or '排放浓度超标'}；按指标评分为"
              f"{level_zh(r.get('provisional_level')) or '—'}）" for r in pending]
     lv.append(f"疑似超标排放（待核实）的{d.n('pending_exceed', len(pending), 'int')}家企业为：" + "；".join(items)
               + "。这些企业的等级暂定，待审核小组核实：属实的判为不达标并限期整改，数据有误的由企业更正后重新诊断。")
