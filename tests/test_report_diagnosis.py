@@ -33,7 +33,8 @@ def _data() -> dict:
             {"uscc": "1", "enterprise": "甲", "y1": 50, "y2": 100, "y3": 100, "level": "超标待核实",
              "provisional_level": "II级", "exceedances": "氟化氢 3.72 mg/Nm³（限值 2，超标0.86倍，疑似超标，待核实）"},
             {"uscc": "2", "enterprise": "乙", "y1": 60, "y2": 90, "y3": 100, "level": "不达标",
-             "provisional_level": "不达标", "limiting_failures": "dioxin", "blockers": "dioxin"},
+             "provisional_level": "不达标", "limiting_failures": "dioxin", "blockers": "dioxin",
+             "exceedances": "二噁英类 0.62 ngTEQ/Nm³（限值 0.5，超标0.24倍，疑似超标，待核实）"},
             {"uscc": "3", "enterprise": "丙", "y1": 90, "y2": 100, "y3": 100, "level": "II级", "provisional_level": "II级"},
         ],
         "site_inspections": [{"uscc": "3", "enterprise": "丙", "kind": "现场考察", "date": "2025-04-20"}],
@@ -54,6 +55,7 @@ def test_levels_exceedance_reasons_and_self_assessment() -> None:
     # item 8: 不达标 is explained by the limiting indicator, not by a full Ⅲ index that every enterprise has
     assert "虽已达满分" not in lv
     assert "不达标的1家企业，原因是限定性指标未达到Ⅲ级基准值" in lv and "二噁英排放浓度（测定均值）（1家）" in lv
+    assert "经核实属实" not in lv  # 乙's exceedance, if any, is not verified: not given as a reason
     # item 5: which qualitative scores are the enterprises' own and which were verified on site
     assert "1项定性指标的等级由企业自评：其中1家企业的自评等级经审核小组现场考察核实" in lv
     assert "其余2家企业未经现场考察，定性指标采用企业自评等级" in lv
@@ -168,4 +170,5 @@ def test_a_benchmark_looser_than_the_statutory_limit_is_warned_about() -> None:
         built = build_context(data)
     intro = " ".join(built.context["s233"]["intro"])
     assert "需要说明的是，指标「HF浓度（日均值）」（hf_concentration）的Ⅲ级基准值“≤4”宽于GB 18484-2020 表3" in intro
+    assert "2 mg/m³" in intro and "Nm³" not in intro
     assert any(r["l3"] == "≤4" for r in built.context["s233"]["indicators"])  # the published system, unchanged

@@ -116,7 +116,7 @@ def _system_part(d: Data, out: dict[str, Any]) -> None:
         intro.append(s + f"（见{d.ref('s233.dims')}）。")
         looser = [p for p in check_system_rows(system) if p.rule == "system.looser_than_limit"]
         if looser:
-            intro.append("需要说明的是，" + "；".join(d.lab(p.message.split("：")[0]) for p in looser)
+            intro.append("需要说明的是，" + "；".join(d.lab(standard_unit(p.message.split("：")[0])) for p in looser)
                          + "。达到Ⅲ级基准值不等于达标排放：指标体系按发布文本使用，未作修改；排放浓度超过国家排放标准限值的企业"
                          "由达标核查判定（见2.3.1节），不评定清洁生产等级。")
         for r in system:
@@ -174,7 +174,7 @@ def _levels_part(d: Data, out: dict[str, Any]) -> None:
     if below:
         lim = Counter(t for r in below for t in _split(r.get("limiting_failures")))
         other = Counter(t for r in below for t in _split(r.get("blockers")) if t not in lim)
-        exceeded = [r for r in below if text(r.get("exceedances"))]
+        exceeded = [r for r in below if "经核实属实" in text(r.get("exceedances"))]
         why = []
         if lim:
             why.append("限定性指标未达到Ⅲ级基准值（限定性指标未达到Ⅲ级即不能评级）："
