@@ -276,7 +276,7 @@ def build(path: Path = TEMPLATE) -> Path:
                              Col("投资（万元）", "investment", 34, "right"), Col("年经济效益（万元）", "savings", 42, "right")],
             "方案筛选与评定结果")
     b.table("s243.economics", ECON_COLS, "中/高费方案经济评估", small=True,
-            note="注：I 为总投资（扣除补贴），F 为年增加现金流量，N 为投资偿还期，NPV 为净现值，NPVR 为净现值率，IRR 为内部收益率。")
+            note="注：总投资已扣除补贴；年现金流量为方案实施后每年增加的净现金流量。")
     b.table("s243.tracking", [Col("实施状态", "status", 52, "center"), Col("任务数（项）", "count", 52, "right"),
                               Col("占比", "share", 52, "right")], "方案实施跟踪情况")
     b.tag("{%p if pending.show %}")
@@ -364,10 +364,10 @@ TARGET_COLS = [Col("企业", "enterprise", 26), Col("指标", "indicator", 25), 
 PROPOSAL_COLS = [Col("编号", "id", 14), Col("企业", "enterprise", 24), Col("方案名称", "title", 28),
                  Col("预期效果", "benefit", 40), Col("投资\n（万元）", "investment", 17, "right"),
                  Col("年效益\n（万元）", "savings", 17, "right"), Col("状态", "state", 16, "center")]
-ECON_COLS = [Col("编号", "id", 13), Col("方案名称", "title", 32), Col("I\n（万元）", "investment", 18, "right"),
-             Col("F\n（万元/a）", "cash_flow", 19, "right"), Col("N\n（年）", "payback", 14, "right"),
-             Col("NPV\n（万元）", "npv", 18, "right"), Col("NPVR\n（%）", "npvr", 15, "right"),
-             Col("IRR\n（%）", "irr", 14, "right"), Col("经济\n可行", "accepted", 13, "center")]
+ECON_COLS = [Col("编号", "id", 14), Col("方案名称", "title", 26), Col("总投资\n（万元）", "investment", 17, "right"),
+             Col("年现金流量\n（万元）", "cash_flow", 18, "right"), Col("投资偿还期\n（年）", "payback", 14, "right"),
+             Col("净现值\n（万元）", "npv", 17, "right"), Col("净现值率\n（%）", "npvr", 16, "right"),
+             Col("内部收益率\n（%）", "irr", 17, "right"), Col("经济可行", "accepted", 17, "center")]
 
 
 def _settings(doc) -> None:

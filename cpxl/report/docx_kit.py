@@ -66,7 +66,9 @@ def _doc_defaults(doc) -> None:
     rpr = doc.styles.element.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr"))
     _set_fonts(rpr, LATIN, BODY_EA)
     lang = rpr.find(qn("w:lang"))
-    lang.set(qn("w:val"), "zh-CN")
+    # Latin text is Latin (en-US), Chinese text Chinese: with w:val="zh-CN" LibreOffice lays out digits and
+    # Latin letters by the Chinese rules and ends a line anywhere inside "87.62" or "mg/Nm³"
+    lang.set(qn("w:val"), "en-US")
     lang.set(qn("w:eastAsia"), "zh-CN")
     ppr = doc.styles.element.find(qn("w:docDefaults")).find(qn("w:pPrDefault")).find(qn("w:pPr"))
     spacing = ppr.find(qn("w:spacing"))

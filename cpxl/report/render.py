@@ -5,6 +5,8 @@
   numbers the narrative's cross-references resolve to;
 * every picture has alt text, short tables stay on one page, no table row splits or stands alone;
 * the document's title, subject, author, language (zh-CN) and dates are set;
+* a number keeps its unit and every column is wide enough for its longest unbreakable text
+  (:mod:`cpxl.report.render_layout`);
 * tables whose columns repeat (``{%tc %}``) get a grid that matches their cells (Word and WPS
   size columns from ``w:gridCol``);
 * the TOC field gets provisional entries (headings without page numbers) and ``w:updateFields``,
@@ -27,6 +29,7 @@ from jinja2 import Environment
 from . import charts as charts_mod
 from .context import Built
 from .numbering import number_tables, resolve_refs, template_keys
+from .render_layout import fit_columns, make_readable
 
 FIGURE_WIDTH_MM = 150
 
@@ -58,6 +61,8 @@ def render_docx(built: Built, template: Path, out: Path, workdir: Path, meta: di
     tpl.render({**context, "fig": fig, "num": numbers}, jinja_env=jinja_env(), autoescape=True)
     document = tpl.docx
     _fix_grids(document)
+    make_readable(document)
+    fit_columns(document)
     _alt_texts(document, [built.charts[k].get("alt", "") for k in charts_mod.CHARTS if k in images])
     _keep_tables(document)
     _metadata(document, meta or {})
