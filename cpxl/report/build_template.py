@@ -24,6 +24,7 @@ from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
 from .docx_kit import (
+    ANNEX_CAPTION,
     CHUNK,
     PORTRAIT_TEXT_MM,
     TEMPLATE,
@@ -326,7 +327,7 @@ def build(path: Path = TEMPLATE) -> Path:
     b.tag("{%p for part in annex.matrix %}")
     b.tag(f"{{%p for chunk in part.rows|batch({CHUNK}) %}}")
     b.tag("{%p if loop.first %}")
-    par = doc.add_paragraph(style="表题")
+    par = doc.add_paragraph(style=ANNEX_CAPTION)
     par.add_run("附表 {{ num['annex.matrix'] }} {{ part.title }}")
     b.tag("{%p else %}")
     par = doc.add_paragraph(style="表题")
@@ -334,6 +335,7 @@ def build(path: Path = TEMPLATE) -> Path:
     b.tag("{%p endif %}")
     b.matrix_table()
     b.tag("{%p endfor %}")
+    b.p("{{ part.key }}", "表注")
     b.tag("{%p endfor %}")
     b.p("注：列号为表“清洁生产评价指标及基准值”中的指标序号；Ⅰ、Ⅱ、Ⅲ为达到的等级，×为未达到III级，/为不适用，"
         "—为未填报或无法判定。", "表注")
