@@ -210,7 +210,7 @@ def build(path: Path = TEMPLATE) -> Path:
     b.heading("五、现场考察与座谈", 3)
     b.paras("s231.site_text")
     b.table("s231.site", SITE_BODY_COLS, "现场考察与座谈记录", small=True,
-            note="注：核实的资料和数据、参加人员等完整记录见审核总表“现场考察”工作表。")
+            note="注：核实的资料和数据等完整记录见附件“现场考察与座谈记录”表。")
     b.heading("2.3.2 确定审核诊断重点", 2)
     b.paras("s232.paragraphs")
     b.table("s232.rows", [Col("序号", "no", 12, "center"), Col("审核诊断重点", "focus", 56),
@@ -225,7 +225,7 @@ def build(path: Path = TEMPLATE) -> Path:
         Col("序号", "no", 10, "center"), Col("一级指标", "category", 20), Col("二级指标", "indicator", 33),
         Col("单位", "unit", 19, "center"), Col("权重", "weight", 12, "right"), Col("限定性", "limiting", 12, "center"),
         Col("Ⅰ级基准值", "l1", 17), Col("Ⅱ级基准值", "l2", 16), Col("Ⅲ级基准值", "l3", 17)],
-        "清洁生产评价指标及基准值", small=True, note="注：定性指标的分级要求较长，表中从略，详见审核总表“指标体系”工作表。")
+        "清洁生产评价指标及基准值", small=True, note="注：定性指标的分级要求较长，表中以“定性要求”表示，具体要求见所采用的清洁生产评价指标体系。")
     b.paras("s233.levels")
     b.table("s233.level_rows", [Col("清洁生产水平", "level", 32, "center"), Col("含义", "meaning", 60),
                                 Col("企业数（家）", "count", 32, "right"), Col("占比", "share", 32, "right")],
