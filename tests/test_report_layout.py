@@ -84,3 +84,26 @@ def test_economics_headers_read_whole(rendered: Path):
     heads = [[c.text.replace(WJ, "") for c in t.rows[0].cells] for t in doc.tables]
     econ = [h for h in heads if "经济可行" in h]
     assert econ and all("总投资\n（万元）" in h and "经济\n可行" not in h for h in econ)
+
+
+def test_annex_tables_in_toc_and_matrix_columns_keyed(rendered: Path):
+    from cpxl.report.render import toc_entries
+
+    toc = toc_entries(rendered)
+    doc = Document(str(rendered))
+    annex_caps = [p.text.strip() for p in doc.paragraphs if re.match(r"^附表 \d+ ", p.text.strip())]
+    assert annex_caps and all(c in toc for c in annex_caps)  # every annex table is in the table of contents
+    assert not any(e.startswith("续附表") for e in toc)
+    keys = [p.text for p in doc.paragraphs if p.text.startswith("列号对应的指标：")]
+    assert keys and re.match(r"列号对应的指标：1 \S+；2 ", keys[0])
+
+
+def test_benchmark_bars_carry_enterprise_numbers(tmp_path: Path):
+    from cpxl.book.xlsxread import read_master_data
+    from cpxl.report.context import build_context
+
+    root = tmp_path / "audit"
+    make_audit(root, n=6)
+    built = build_context(read_master_data(root / "审核总表.xlsx"), TODAY)
+    bench = built.charts.get("bench")
+    assert bench and all(len(i["codes"]) == len(i["values"]) and all(i["codes"]) for i in bench["indicators"])

@@ -159,7 +159,7 @@ def build(path: Path = TEMPLATE) -> Path:
     b.table("s231.products", [
         Col("产品/服务", "product", 40), Col("单位", "unit", 14, "center"), Col("产量", "output", 24, "right"),
         Col("设计产能", "capacity", 24, "right"), Col("产能利用率", "utilization", 22, "right"),
-        Col("企业数（家）", "ents", 22, "right")], "主要产品产量",
+        Col("企业数（家）", "ents", 22, "right")], "主要产品（服务）产量",
         note="注：设计产能和产能利用率只按同时报送产量和设计产能的企业计算。")
     b.table("s231.energy", [
         Col("能源品种", "carrier", 26), Col("消耗量", "qty", 26, "right"), Col("计量单位", "unit", 22, "center"),
