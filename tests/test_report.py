@@ -188,7 +188,8 @@ def test_metadata_alt_text_and_table_rows(full):
     with zipfile.ZipFile(res.docx) as z:
         styles = z.read("word/styles.xml").decode("utf-8")
         body = z.read("word/document.xml").decode("utf-8")
-    assert 'w:eastAsia="zh-CN"' in styles and 'w:val="en-US"' not in styles.split("</w:docDefaults>")[0]
+    defaults = styles.split("</w:docDefaults>")[0]  # Chinese text zh-CN; Latin text en-US (zh-CN breaks numbers)
+    assert 'w:eastAsia="zh-CN"' in defaults and 'w:val="en-US"' in defaults
     pics = re.findall(r"<wp:docPr [^>]*>", body)
     assert len(pics) == 3 and all('descr="' in p and 'descr=""' not in p for p in pics)
     for t in doc.tables:

@@ -37,6 +37,16 @@ FEE_WAN_PER_T = 0.35  # the demo's disposal fee, 万元 per t (fictional)
 _F = TypeVar("_F", bound=Callable[..., Any])
 
 
+
+#: the first names of the demo's people list are the audit team (审核小组); enterprises' contacts are others
+TEAM_SIZE = 7
+
+
+def _not_on_team(name: str, people: list[str]) -> str:
+    """An enterprise's person: never one of the audit team's members (people[:TEAM_SIZE])."""
+    i = people.index(name)
+    return people[TEAM_SIZE + i % (len(people) - TEAM_SIZE)] if i < TEAM_SIZE else name
+
 def _in_demo_pack(fn: _F) -> _F:
     """Run with the demo's industry pack active (its schemas, lists and computed quantities)."""
 
@@ -98,8 +108,9 @@ def enterprises(n: int = 28, seed: int = 2025) -> list[dict[str, Any]]:
             "name": name,
             "uscc": uscc,
             "industry_code": cfg["industry_code"],
-            "county": rng.choice(city["counties"]),
-            "address": f"{cfg['region']}{city['name']}{rng.choice(city['counties'])}环保路{rng.randint(1, 300)}号",
+            "county": (county := rng.choice(city["counties"])),
+            # the address lies in the enterprise's county (the second draw keeps the random stream of older demos)
+            "address": f"{cfg['region']}{city['name']}{county}环保路{rng.choice(city['counties']) and rng.randint(1, 300)}号",
             "longitude": round(city["lon"] + rng.uniform(-0.3, 0.3), 4),
             "latitude": round(city["lat"] + rng.uniform(-0.3, 0.3), 4),
             "size": size,
@@ -114,7 +125,7 @@ def enterprises(n: int = 28, seed: int = 2025) -> list[dict[str, Any]]:
             "main_products": "危险废物焚烧处置",
             "design_capacity": cap,
             "capacity_unit": "t/a",
-            "contact_person": rng.choice(cfg["people"]),
+            "contact_person": _not_on_team(rng.choice(cfg["people"]), cfg["people"]),
             "contact_phone": _phone(rng),
             "email": f"hb{i + 1:02d}@example.com",
             "_q": round(rng.betavariate(2.2, 2.0), 3),
@@ -210,9 +221,9 @@ def master_data(year: int, ents: Sequence[Mapping[str, Any]], system: IndicatorS
         {"element": "声", "year": year, "site": "城市功能区", "parameter": "夜间达标率", "value": 88.5, "unit": "%", "standard": None, "status": "无标准"},
     ]
     region_info = {
-        "location": f"{cfg['region']}位于华东内陆，辖{len(cfg['cities'])}个地级市，审核范围内危险废物焚烧处置企业{len(ents)}家，"
+        "location": f"{cfg['region']}位于华东沿海，辖{len(cfg['cities'])}个地级市，审核范围内危险废物焚烧处置企业{len(ents)}家，"
                     f"合计设计处置能力{total_cap / 10000:.1f}万吨/年。",
-        "location_features": "企业多布局在化工园区及循环经济产业园周边，临近长江支流水系，大气污染防治重点区域。",
+        "location_features": "企业多布局在化工园区及循环经济产业园周边，临近长江支流水系，属于大气污染防治重点区域。",
         "distribution_map": "企业分布图.png（坐标见“企业名单”）",
         "industry_overview": "省内危险废物焚烧处置以回转窑焚烧+余热锅炉+SNCR脱硝+半干法/湿法脱酸+活性炭吸附+布袋除尘为主流工艺，"
                              "部分企业配套飞灰稳定化与炉渣资源化设施。",
@@ -453,7 +464,7 @@ def enterprise_data(ent: Mapping[str, Any], year: int, system: IndicatorSystem, 
                                        "issue": rng.choice(["危废贮存库部分包装桶标签不规范", "厂界异味投诉", "活性炭喷射量记录不完整"]),
                                        "measures": "已制定整改方案并落实", "status": rng.choice(["已完成", "已完成", "整改中"])})
     out["ent_profile"] = [{
-        "name": ent["name"], "uscc": ent["uscc"], "address": ent["address"], "legal_rep": rng.choice(config()["people"]),
+        "name": ent["name"], "uscc": ent["uscc"], "address": ent["address"], "legal_rep": _not_on_team(rng.choice(config()["people"]), config()["people"]),
         "established": f"{rng.randint(2008, 2020)}-0{rng.randint(1, 9)}-01", "employees": ent["_employees"],
         "area": rng.randint(20000, 90000), "main_process": "回转窑焚烧+二燃室+余热锅炉+SNCR脱硝+半干法脱酸+活性炭吸附+布袋除尘+湿法脱酸",
         "main_equipment": f"回转窑焚烧线{1 if cap < 30000 else 2}条；余热锅炉；烟气在线监测系统",

@@ -24,6 +24,7 @@ from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
 from .docx_kit import (
+    ANNEX_CAPTION,
     CHUNK,
     PORTRAIT_TEXT_MM,
     TEMPLATE,
@@ -158,7 +159,7 @@ def build(path: Path = TEMPLATE) -> Path:
     b.table("s231.products", [
         Col("产品/服务", "product", 40), Col("单位", "unit", 14, "center"), Col("产量", "output", 24, "right"),
         Col("设计产能", "capacity", 24, "right"), Col("产能利用率", "utilization", 22, "right"),
-        Col("企业数（家）", "ents", 22, "right")], "主要产品产量",
+        Col("企业数（家）", "ents", 22, "right")], "主要产品（服务）产量",
         note="注：设计产能和产能利用率只按同时报送产量和设计产能的企业计算。")
     b.table("s231.energy", [
         Col("能源品种", "carrier", 26), Col("消耗量", "qty", 26, "right"), Col("计量单位", "unit", 22, "center"),
@@ -209,7 +210,7 @@ def build(path: Path = TEMPLATE) -> Path:
     b.heading("五、现场考察与座谈", 3)
     b.paras("s231.site_text")
     b.table("s231.site", SITE_BODY_COLS, "现场考察与座谈记录", small=True,
-            note="注：核实的资料和数据、参加人员等完整记录见审核总表“现场考察”工作表。")
+            note="注：核实的资料和数据等完整记录见附件“现场考察与座谈记录”表。")
     b.heading("2.3.2 确定审核诊断重点", 2)
     b.paras("s232.paragraphs")
     b.table("s232.rows", [Col("序号", "no", 12, "center"), Col("审核诊断重点", "focus", 56),
@@ -224,7 +225,7 @@ def build(path: Path = TEMPLATE) -> Path:
         Col("序号", "no", 10, "center"), Col("一级指标", "category", 20), Col("二级指标", "indicator", 33),
         Col("单位", "unit", 19, "center"), Col("权重", "weight", 12, "right"), Col("限定性", "limiting", 12, "center"),
         Col("Ⅰ级基准值", "l1", 17), Col("Ⅱ级基准值", "l2", 16), Col("Ⅲ级基准值", "l3", 17)],
-        "清洁生产评价指标及基准值", small=True, note="注：定性指标的分级要求较长，表中从略，详见审核总表“指标体系”工作表。")
+        "清洁生产评价指标及基准值", small=True, note="注：定性指标的分级要求较长，表中以“定性要求”表示，具体要求见所采用的清洁生产评价指标体系。")
     b.paras("s233.levels")
     b.table("s233.level_rows", [Col("清洁生产水平", "level", 32, "center"), Col("含义", "meaning", 60),
                                 Col("企业数（家）", "count", 32, "right"), Col("占比", "share", 32, "right")],
@@ -276,7 +277,7 @@ def build(path: Path = TEMPLATE) -> Path:
                              Col("投资（万元）", "investment", 34, "right"), Col("年经济效益（万元）", "savings", 42, "right")],
             "方案筛选与评定结果")
     b.table("s243.economics", ECON_COLS, "中/高费方案经济评估", small=True,
-            note="注：I 为总投资（扣除补贴），F 为年增加现金流量，N 为投资偿还期，NPV 为净现值，NPVR 为净现值率，IRR 为内部收益率。")
+            note="注：总投资已扣除补贴；年现金流量为方案实施后每年增加的净现金流量。")
     b.table("s243.tracking", [Col("实施状态", "status", 52, "center"), Col("任务数（项）", "count", 52, "right"),
                               Col("占比", "share", 52, "right")], "方案实施跟踪情况")
     b.tag("{%p if pending.show %}")
@@ -326,7 +327,7 @@ def build(path: Path = TEMPLATE) -> Path:
     b.tag("{%p for part in annex.matrix %}")
     b.tag(f"{{%p for chunk in part.rows|batch({CHUNK}) %}}")
     b.tag("{%p if loop.first %}")
-    par = doc.add_paragraph(style="表题")
+    par = doc.add_paragraph(style=ANNEX_CAPTION)
     par.add_run("附表 {{ num['annex.matrix'] }} {{ part.title }}")
     b.tag("{%p else %}")
     par = doc.add_paragraph(style="表题")
@@ -334,6 +335,7 @@ def build(path: Path = TEMPLATE) -> Path:
     b.tag("{%p endif %}")
     b.matrix_table()
     b.tag("{%p endfor %}")
+    b.p("{{ part.key }}", "表注")
     b.tag("{%p endfor %}")
     b.p("注：列号为表“清洁生产评价指标及基准值”中的指标序号；Ⅰ、Ⅱ、Ⅲ为达到的等级，×为未达到III级，/为不适用，"
         "—为未填报或无法判定。", "表注")
@@ -364,10 +366,10 @@ TARGET_COLS = [Col("企业", "enterprise", 26), Col("指标", "indicator", 25), 
 PROPOSAL_COLS = [Col("编号", "id", 14), Col("企业", "enterprise", 24), Col("方案名称", "title", 28),
                  Col("预期效果", "benefit", 40), Col("投资\n（万元）", "investment", 17, "right"),
                  Col("年效益\n（万元）", "savings", 17, "right"), Col("状态", "state", 16, "center")]
-ECON_COLS = [Col("编号", "id", 13), Col("方案名称", "title", 32), Col("I\n（万元）", "investment", 18, "right"),
-             Col("F\n（万元/a）", "cash_flow", 19, "right"), Col("N\n（年）", "payback", 14, "right"),
-             Col("NPV\n（万元）", "npv", 18, "right"), Col("NPVR\n（%）", "npvr", 15, "right"),
-             Col("IRR\n（%）", "irr", 14, "right"), Col("经济\n可行", "accepted", 13, "center")]
+ECON_COLS = [Col("编号", "id", 14), Col("方案名称", "title", 26), Col("总投资\n（万元）", "investment", 17, "right"),
+             Col("年现金流量\n（万元）", "cash_flow", 18, "right"), Col("投资偿还期\n（年）", "payback", 14, "right"),
+             Col("净现值\n（万元）", "npv", 17, "right"), Col("净现值率\n（%）", "npvr", 16, "right"),
+             Col("内部收益率\n（%）", "irr", 17, "right"), Col("经济可行", "accepted", 17, "center")]
 
 
 def _settings(doc) -> None:

@@ -136,8 +136,13 @@ def level_distribution(data: Mapping[str, Any], out: Path) -> Path:
     return out
 
 
+#: up to this many enterprises the bars of the benchmarking chart carry their enterprise's number
+MAX_LABELLED_BARS = 60
+
+
 def benchmarking(data: Mapping[str, Any], out: Path) -> Path:
-    """Small multiples: each enterprise's value (sorted) against the I/II/III benchmark values."""
+    """Small multiples: each enterprise's value (sorted) against the I/II/III benchmark values; with ``codes``
+    (the enterprises' numbers in the annex list, ``code_legend`` says where) each bar is labelled."""
     _style()
     inds = list(data["indicators"])[:4]
     cols = 2 if len(inds) > 1 else 1
@@ -146,6 +151,8 @@ def benchmarking(data: Mapping[str, Any], out: Path) -> Path:
     for ax, ind in zip(axes.flat, inds, strict=False):
         vals = list(ind["values"])
         x = range(1, len(vals) + 1)
+        codes = [str(c) for c in ind.get("codes") or []]
+        labelled = len(codes) == len(vals) and all(codes) and len(vals) <= MAX_LABELLED_BARS
         if len(vals) <= 60:
             ax.bar(x, vals, color="#78909c", width=0.7)
         else:
@@ -156,8 +163,13 @@ def benchmarking(data: Mapping[str, Any], out: Path) -> Path:
                         ha="left", va="center", xytext=(2, 0), textcoords="offset points")
         unit = f"（{_label(ind['unit'], 20)}）" if ind.get("unit") else ""
         ax.set_title(_label(ind["name"], 18) + unit, fontsize=9)
-        ax.set_xlabel("企业（按指标值排序）", fontsize=8)
-        ax.tick_params(labelsize=7)
+        if labelled:  # each bar carries the enterprise's number in the list of audited enterprises (附表)
+            ax.set_xticks(list(x), codes, fontsize=5 if len(vals) > 20 else 6.5, rotation=90 if len(vals) > 20 else 0)
+            ax.set_xlim(0.3, len(vals) + 0.7)
+            ax.set_xlabel(f"企业（{data.get('code_legend') or '企业序号'}，按指标值排序）", fontsize=7.5)
+        else:
+            ax.set_xlabel("企业（按指标值排序）", fontsize=8)
+        ax.tick_params(axis="y", labelsize=7)
         hi = max([*vals, *ind["lines"].values()])
         ax.set_ylim(0, hi * 1.15 if hi > 0 else 1)
     for ax in list(axes.flat)[len(inds):]:

@@ -45,7 +45,9 @@ class Finding:
 
 
 def _text(el: Any) -> str:
-    return "".join(t.text or "" for t in el.iter(qn("w:t")))
+    """The text of ``el``; the no-break space and word joiner that hold a number to its unit read as a space and
+    nothing (:mod:`cpxl.report.render_layout`)."""
+    return "".join(t.text or "" for t in el.iter(qn("w:t"))).replace("\u2060", "").replace("\u00a0", " ")
 
 
 def _style(p: Any, ids: dict[str, str]) -> str:

@@ -33,6 +33,7 @@ TABLE_EA = "宋体"
 #: tables are split; the parts after the first are captioned “续表 2-n”.
 CHUNK = 150
 
+ANNEX_CAPTION = "附表题"  # first caption of an annex table; in the table of contents
 PORTRAIT_TEXT_MM = 210 - 28 - 26  # A4 text width: 156 mm
 LANDSCAPE_TEXT_MM = 297 - 22 - 22  # 253 mm
 
@@ -66,7 +67,9 @@ def _doc_defaults(doc) -> None:
     rpr = doc.styles.element.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr"))
     _set_fonts(rpr, LATIN, BODY_EA)
     lang = rpr.find(qn("w:lang"))
-    lang.set(qn("w:val"), "zh-CN")
+    # Latin text is Latin (en-US), Chinese text Chinese: with w:val="zh-CN" LibreOffice lays out digits and
+    # Latin letters by the Chinese rules and ends a line anywhere inside "87.62" or "mg/Nm³"
+    lang.set(qn("w:val"), "en-US")
     lang.set(qn("w:eastAsia"), "zh-CN")
     ppr = doc.styles.element.find(qn("w:docDefaults")).find(qn("w:pPrDefault")).find(qn("w:pPr"))
     spacing = ppr.find(qn("w:spacing"))
@@ -280,7 +283,7 @@ class Builder:
         """“表 2-5 …”, “图 2-1 …” or “附表 3 …”: the number is ``num['key']`` (:mod:`cpxl.report.numbering`
         numbers the tables and figures that are present, in document order)."""
         kind = kind_of(key)
-        par = self.doc.add_paragraph(style="图题" if kind == "图" else "表题")
+        par = self.doc.add_paragraph(style="图题" if kind == "图" else ANNEX_CAPTION if kind == "附表" else "表题")
         par.add_run(f"{kind} {{{{ num['{key}'] }}}} {title}")
 
     def chunk_caption(self, key: str, title: str) -> None:
@@ -422,6 +425,9 @@ def _styles(doc) -> None:
     # captions: own styles (LibreOffice replaces the fonts of the built-in "Caption" style on export)
     _style(doc, "表题", style_id="TableCaption", ea=HEAD_EA, size=10.5, align=C, before=6, after=3, keep_next=True,
            line=None)
+    # annex tables are listed in the table of contents (outline level 2, TOC switch u), their continuations are not
+    _style(doc, ANNEX_CAPTION, style_id="AnnexCaption", base="表题", ea=HEAD_EA, size=10.5, align=C, before=6, after=3,
+           keep_next=True, line=None, outline=1)
     _style(doc, "图题", style_id="FigureCaption", ea=HEAD_EA, size=10.5, align=C, before=3, after=9, keep_next=False, line=None)
     _style(doc, "图", style_id="Figure", ea=BODY_EA, size=10.5, align=C, before=6, keep_next=True, line=None)
     _style(doc, "表格文字", style_id="TableText", ea=TABLE_EA, size=10.5, align=WD_ALIGN_PARAGRAPH.LEFT, line=None)

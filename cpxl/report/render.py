@@ -5,6 +5,8 @@
   numbers the narrative's cross-references resolve to;
 * every picture has alt text, short tables stay on one page, no table row splits or stands alone;
 * the document's title, subject, author, language (zh-CN) and dates are set;
+* a number keeps its unit and every column is wide enough for its longest unbreakable text
+  (:mod:`cpxl.report.render_layout`);
 * tables whose columns repeat (``{%tc %}``) get a grid that matches their cells (Word and WPS
   size columns from ``w:gridCol``);
 * the TOC field gets provisional entries (headings without page numbers) and ``w:updateFields``,
@@ -26,9 +28,13 @@ from jinja2 import Environment
 
 from . import charts as charts_mod
 from .context import Built
+from .docx_kit import ANNEX_CAPTION
 from .numbering import number_tables, resolve_refs, template_keys
+from .render_layout import fit_columns, make_readable
 
 FIGURE_WIDTH_MM = 150
+#: at most about 40 % of the text height (247 mm): what a figure can leave blank on the page before it
+FIGURE_MAX_HEIGHT_MM = 100
 
 
 def _finalize(value: Any) -> Any:
@@ -45,19 +51,27 @@ def render_docx(built: Built, template: Path, out: Path, workdir: Path, meta: di
     to them, unresolved references and warnings. ``meta``: title, author, subject, date of the document."""
     tpl = DocxTemplate(str(template))
     warnings: list[str] = []
+    keys = template_keys(template)
+    bench = built.charts.get("bench")
+    if bench:  # the bars are labelled with the enterprises' numbers in the annex list: say which table that is
+        early = number_tables(keys, built.context, {k: True for k, v in built.charts.items() if v})
+        if early.get("annex.enterprises"):
+            bench["code_legend"] = f"序号见附表{early['annex.enterprises']}"
     try:
         images = charts_mod.draw_all(built.charts, workdir)
     except charts_mod.ChartFontError as exc:  # no chart rather than a chart of tofu boxes
         images = {}
         warnings.append(f"{exc}报告中省略了图表。")
-    numbers = number_tables(template_keys(template), built.context, images)
+    numbers = number_tables(keys, built.context, images)
     missing: list[str] = []
     context = resolve_refs(built.context, numbers, missing)
     built.numbers = numbers
-    fig = {k: InlineImage(tpl, str(p), width=Mm(FIGURE_WIDTH_MM)) for k, p in images.items()}
+    fig = {k: _inline_image(tpl, p) for k, p in images.items()}
     tpl.render({**context, "fig": fig, "num": numbers}, jinja_env=jinja_env(), autoescape=True)
     document = tpl.docx
     _fix_grids(document)
+    make_readable(document)
+    fit_columns(document)
     _alt_texts(document, [built.charts[k].get("alt", "") for k in charts_mod.CHARTS if k in images])
     _keep_tables(document)
     _metadata(document, meta or {})
@@ -67,6 +81,18 @@ def render_docx(built: Built, template: Path, out: Path, workdir: Path, meta: di
     kinds = [k.split(".")[0] for k in numbers]
     return {"tables": sum(k not in ("fig",) for k in kinds), "figures": kinds.count("fig"), "toc_provisional": toc,
             "numbers": numbers, "missing_refs": missing, "warnings": warnings}
+
+
+def _inline_image(tpl: DocxTemplate, path: Path) -> InlineImage:
+    """A figure 150 mm wide, or lower than :data:`FIGURE_MAX_HEIGHT_MM`: a figure is kept on one page with its
+    caption, so a tall one that does not fit below the text before it leaves most of that page blank."""
+    from PIL import Image
+
+    with Image.open(path) as im:
+        w, h = im.size
+    if w and h * FIGURE_WIDTH_MM / w > FIGURE_MAX_HEIGHT_MM:
+        return InlineImage(tpl, str(path), height=Mm(FIGURE_MAX_HEIGHT_MM))
+    return InlineImage(tpl, str(path), width=Mm(FIGURE_WIDTH_MM))
 
 
 def _alt_texts(document, alts: list[str]) -> None:
@@ -159,12 +185,16 @@ _TOC_INSTR = re.compile(r"^\s*TOC\b")
 
 
 def headings(document) -> list[tuple[int, str]]:
-    """(level, text) of every Heading 1/2 paragraph of the body, in order."""
+    """(level, text) of every Heading 1/2 paragraph of the body and of every annex table's caption (level 2),
+    in order."""
     out = []
     for p in document.paragraphs:
-        m = re.match(r"Heading (\d)$", p.style.name if p.style is not None else "")
+        name = p.style.name if p.style is not None else ""
+        m = re.match(r"Heading (\d)$", name)
         if m and int(m.group(1)) <= 2 and p.text.strip():
             out.append((int(m.group(1)), p.text.strip()))
+        elif name == ANNEX_CAPTION and p.text.strip():
+            out.append((2, p.text.strip()))
     return out
 
 

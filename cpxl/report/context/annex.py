@@ -31,8 +31,8 @@ def annex(d: Data) -> dict[str, Any]:
         "inspections": d.facts.get("inspections_annex") or [],
         "breaches": [{k: v for k, v in r.items() if not k.startswith("_")} for r in breaches]
         if d.facts.get("breaches_annex") else [],
-        "results": s233.get("results") or [],
-        "matrix": s233.get("matrix") or [],
+        "results": _results(d, s233.get("results") or []),
+        "matrix": [{**part, "key": _matrix_key(d, part.get("columns") or [])} for part in s233.get("matrix") or []],
         "matrix_text": [f"各企业指标等级见下表（{d.facts.get('matrix_source', '')}；Ⅰ、Ⅱ、Ⅲ表示达到的等级，×表示未达到Ⅲ级，"
                         "/表示不适用，—表示未填报或无法判定）。"] if s233.get("matrix") else [],
         "targets": s241.get("annex") or [],
@@ -42,3 +42,33 @@ def annex(d: Data) -> dict[str, Any]:
     out["show"] = any(out[k] for k in ("enterprises", "site", "inspections", "breaches", "results", "matrix", "targets",
                                        "proposals", "economics"))
     return out
+
+
+def _matrix_key(d: Data, columns: list[str]) -> str:
+    """The indicators the matrix's numbered columns stand for, right below the table: ``列号：1 信息化管理水平；…``."""
+    names = list(d.indicators.values())
+    out = []
+    for c in columns:
+        i = int(c) - 1 if str(c).isdigit() else -1
+        if 0 <= i < len(names):
+            out.append(f"{c} {text(names[i].get('indicator'))}")
+    return "列号对应的指标：" + "；".join(out) + "。" if out else ""
+
+
+def _results(d: Data, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The evaluation indices of each enterprise; “—” where it had no scorable data (level 数据不全 and no index
+    above 0): a 0 there would read as a score."""
+    out = []
+    for r in rows:
+        r = dict(r)
+        if r.get("level") == "数据不全" and all(number_or_zero(r.get(k)) == 0 for k in ("y1", "y2", "y3")):
+            r.update(y1="—", y2="—", y3="—")
+        out.append(r)
+    return out
+
+
+def number_or_zero(s: Any) -> float:
+    try:
+        return float(str(s).replace(",", "")) if text(s) not in ("", "—") else 0.0
+    except ValueError:
+        return 0.0

@@ -178,7 +178,7 @@ def basis_items(d: Data) -> list[str]:
         name = _system_name(d)
         lim = sum(text(r.get("limiting")) == "是" for r in system)
         add(name if name else
-            f"本次诊断采用的清洁生产评价指标体系（二级指标{len(system)}项，其中限定性指标{lim}项，见审核总表“指标体系”工作表）")
+            f"本次诊断采用的清洁生产评价指标体系（二级指标{len(system)}项，其中限定性指标{lim}项，见2.3.3节）")
     return items
 
 

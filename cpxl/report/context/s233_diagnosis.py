@@ -315,6 +315,7 @@ def s233_diagnosis(d: Data) -> dict[str, Any]:
     stats = _common_part(d, out, levels, src)
     # benchmarking chart ---------------------------------------------------------------
     bench = []
+    seq = {text(e.get("uscc")): str(i) for i, e in enumerate(d.enterprises, start=1)}  # 序号 of 附表1
     order = [s["iid"] for s in stats] + [i for i in inds if i not in {s["iid"] for s in stats}]
     for iid in order:
         ind = inds[iid]
@@ -323,12 +324,14 @@ def s233_diagnosis(d: Data) -> dict[str, Any]:
         bs = [parse_benchmark(ind.get(k)) for k in ("level1", "level2", "level3")]
         if any(b is None or b[0] == "range" for b in bs):
             continue
-        vals = sorted(e[iid]["value"] for e in levels.values() if iid in e and e[iid]["value"] is not None)
+        pairs = sorted((e[iid]["value"], u) for u, e in levels.items() if iid in e and e[iid]["value"] is not None)
+        vals = [v for v, _ in pairs]
         if len(vals) < 2 or len({b[1] for b in bs}) < 2:  # type: ignore[index]
             continue
         bench.append({"name": text(ind.get("indicator")), "unit": text(ind.get("unit")), "values": vals,
                       "lines": dict(zip(RATED, (b[1] for b in bs), strict=True)),  # type: ignore[index]
-                      "lower_better": bs[0][0] in ("≤", "<")})  # type: ignore[index]
+                      "lower_better": bs[0][0] in ("≤", "<"),  # type: ignore[index]
+                      "codes": [seq.get(u, "") for _, u in pairs]})
         if len(bench) == 4:
             break
     if bench:
