@@ -151,7 +151,8 @@ def _tables(path: Path) -> dict[str, list[list[str]]]:
             from docx.table import Table
 
             rows = [[c.text for c in r.cells] for r in Table(el, doc).rows]
-            out.setdefault(re.sub(r"^续", "", caption), []).extend(rows if caption not in out else rows[1:])
+            key = re.sub(r"^续", "", caption)
+            out[key] = out[key] + rows[1:] if key in out else rows  # a continued part repeats the header
     return out
 
 
