@@ -208,9 +208,9 @@ def test_candidates_next_level_top_quartile_best_of_three_years(indicators) -> N
     c = candidates_for(e, 90, [50, 70, 90])
     assert [(x.rule, x.value) for x in c] == [(NEXT_LEVEL, 80), (TOP_QUARTILE, 60)]
     assert choose(e, c, BEST_3Y).rule == NEXT_LEVEL
-    # higher-better: 5500 reaches Ⅲ (>5000) → Ⅱ >6000; top quartile 7000
+    # higher-better: 5500 reaches Ⅲ (>5000) → Ⅱ >6000, which 6000 itself misses: 6001; top quartile 7000
     r = candidates_for(indicators[RUNTIME], 5500, [5500, 6500, 7500])
-    assert [(x.rule, x.value) for x in r] == [(NEXT_LEVEL, 6000), (TOP_QUARTILE, 7000)]
+    assert [(x.rule, x.value) for x in r] == [(NEXT_LEVEL, 6001), (TOP_QUARTILE, 7000)]
     # policy target is a floor: never laxer
     assert choose(e, c, NEXT_LEVEL, policy=55).rule == POLICY
     assert choose(e, cands, NEXT_LEVEL, policy=55).value == 40

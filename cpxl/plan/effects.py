@@ -202,6 +202,24 @@ def add_up(effects: Iterable[Effect]) -> list[tuple[str, str, str, float]]:
     return [(v, i, u, x) for (v, i, u), x in tot.items()]
 
 
+def effects_text(totals: Iterable[tuple[str, str, str, float]]) -> str:
+    """The 全部预期效益 cell of a proposal: "节约综合能耗 252.34567 tce/a；削减二氧化碳 822.41 tCO₂/a" (8 digits)."""
+    return "；".join(f"{verb}{item} {x:.8g} {unit}/a" for verb, item, unit, x in totals)
+
+
+_EFFECT = re.compile(r"^\s*(\S+?)\s+([-+]?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?)\s*(\S+)\s*$")
+
+
+def parse_effects(text: Any) -> list[tuple[str, str, float]]:
+    """(item, unit, amount) of a 全部预期效益 cell; parts that are not “效益项目 数量 单位” are skipped."""
+    out = []
+    for part in re.split(r"[；;\n]+", str(text or "")):
+        m = _EFFECT.match(part.replace(",", ""))
+        if m:
+            out.append((m.group(1), m.group(3), float(m.group(2))))
+    return out
+
+
 def potential(targets: Iterable[Mapping[str, Any]], indicators: Mapping[str, Indicator], by_uscc: Mapping[str, Basis],
               names: Mapping[str, str]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """改善潜力 if every enterprise reaches its targets: one row per enterprise, indicator and item (with the

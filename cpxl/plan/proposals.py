@@ -28,7 +28,7 @@ from cpxl.domain import packs
 from cpxl.domain.indicators import Indicator
 
 from . import economics as econ
-from .effects import Effect, add_up, fmt
+from .effects import Effect, add_up, effects_text, fmt
 from .review import CONFIRMED, REJECTED, SCORED, SUGGESTED, effective_state, score_counts
 from .targets import GENERATED
 
@@ -185,11 +185,13 @@ def _id_key(pid: Any) -> tuple[str, int, str]:
 def _effect_fields(gaps: Sequence[Gap]) -> dict[str, Any]:
     totals = add_up(g.effect for g in gaps)
     if not totals:
-        return {"effect_item": None, "effect_amount": None, "effect_unit": None, "effect_method": None}
+        return {"effect_item": None, "effect_amount": None, "effect_unit": None, "effect_method": None,
+                "effects": None}
     verb, item, unit, x = totals[0]
     methods = list(dict.fromkeys(a.method for g in gaps for a in g.effect.amounts if a.item == item))
     return {"effect_item": f"{verb}{item}", "effect_amount": round(x, 4), "effect_unit": f"{unit}/a",
-            "effect_method": "；".join(methods)[:290] + ("（各企业合计）" if len({g.uscc for g in gaps}) > 1 else "")}
+            "effect_method": "；".join(methods)[:290] + ("（各企业合计）" if len({g.uscc for g in gaps}) > 1 else ""),
+            "effects": effects_text(totals)}
 
 
 def _benefit_text(gaps: Sequence[Gap]) -> str:

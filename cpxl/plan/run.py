@@ -357,7 +357,7 @@ def plan(root: Path, today: dt.date | None = None, settings: dict | None = None)
     target_rows, w = make_targets(TargetInputs(
         indicators=indicators, values=values, year=year, names=names, focus=focus, priorities=prio,
         limits=limits, max_targets=ps.max_targets, rule=ps.target_rule, target_year=ps.target_year,
-        existing=data.get("targets", ())))
+        existing=data.get("targets", ()), common=common_ids))
     warnings += w
     for r in target_rows:
         state, problem = effective_state(r)
@@ -435,7 +435,8 @@ def plan(root: Path, today: dt.date | None = None, settings: dict | None = None)
     # tracking: what the team confirmed ---------------------------------------------------------------
     confirmed = [r for r in gen.rows if effective_state(r, str(r["proposal_id"]) in scr.results)[0] == CONFIRMED]
     track_rows, w = build_tracking(confirmed, gen.affected, {k: v or econ.HIGH_COST for k, v in cost_classes.items()},
-                                   data.get("tracking", ()), Schedule(ps.plan_start, ps.target_year, ps.low_cost_months),
+                                   data.get("tracking", ()), Schedule(ps.plan_start, ps.target_year, ps.low_cost_months, ps.fix_months,
+                                            ps.plan_start_default),
                                    today, names)
     warnings += w
     summary_rows, text = follow_up(track_rows, today)

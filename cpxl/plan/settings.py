@@ -35,6 +35,7 @@ _SETTINGS: dict[str, tuple[Any, str, str, bool]] = {
     "target_year": (None, "目标年份", "", False),
     "common_share": (30.0, "共性问题判定比例", "%", True),
     "low_cost_months": (3, "无/低费方案实施期限", "个月", False),
+    "fix_months": (3, "达标整改期限", "个月", True),
     "plan_start": (None, "方案实施起始日期", "", False),
     "max_targets": (DEFAULT_MAX_TARGETS, "每家企业目标数上限", "项", True),
 }
@@ -70,6 +71,7 @@ class PlanSettings:
     low_cost_months: int
     plan_start: dt.date
     max_targets: int = DEFAULT_MAX_TARGETS
+    fix_months: int = 3
     confirmed: bool = False
     catalogue: str | None = None
     defaults_used: list[str] = field(default_factory=list)
@@ -95,7 +97,8 @@ class PlanSettings:
             f"折旧年限 {self.lifetime} 年", f"综合税率 {100 * self.tax_rate:g}%", f"筛选指标及权重：{crit}",
             f"筛选通过线 {100 * self.screen_pass_ratio:g}%", f"目标取值规则：{self.target_rule}",
             f"目标年份 {self.target_year}", f"共性问题判定比例 {100 * self.common_share:g}%",
-            f"无/低费方案实施期限 {self.low_cost_months} 个月", f"方案实施起始日期 {self.plan_start.isoformat()}",
+            f"无/低费方案实施期限 {self.low_cost_months} 个月", f"达标整改期限 {self.fix_months} 个月",
+            f"方案实施起始日期 {self.plan_start.isoformat()}" + ("（缺省）" if self.plan_start_default else ""),
             f"每家企业目标数上限 {self.max_targets} 项",
         ]
         text = "；".join(parts) + "。"
@@ -103,6 +106,31 @@ class PlanSettings:
             text += "其中使用缺省值的有：" + "、".join(self.defaults_used)
             text += "（已经审核小组确认）。" if self.confirmed else "（标“未经确认”的缺省值请审核小组核定）。"
         return text
+
+
+    def screening_parameters(self) -> list[tuple[str, str, bool]]:
+        """(参数, 取值, 是否缺省值) of every parameter of the screening and the economic evaluation (5.3.2):
+        a default is a blank cell of 方案参数设置 that cpxl filled with its default."""
+        e = self.entered
+        crit_entered = any(str(e.get(f"criterion_{i}") or "").strip() for i in range(1, N_CRITERIA + 1))
+        return [
+            ("无/低费投资界限", f"{self.low_cost_threshold:g}万元", "low_cost_threshold" not in e),
+            ("高费投资界限", f"{self.high_cost_threshold:g}万元", "high_cost_threshold" not in e),
+            ("定额偿还期", f"{self.max_payback_years:g}年" if self.max_payback_years is not None
+             else "中费方案3年、高费方案10年", "max_payback_years" not in e),
+            ("贴现率", f"{100 * self.discount_rate:g}%", "discount_rate" not in e),
+            ("基准收益率", f"{100 * self.benchmark_irr:g}%" if self.benchmark_irr is not None else "取贴现率",
+             "benchmark_irr" not in e),
+            ("折旧年限", f"{self.lifetime}年", "lifetime" not in e),
+            ("综合税率", f"{100 * self.tax_rate:g}%", "tax_rate" not in e),
+            ("筛选指标及权重", "、".join(f"{k}{v:g}" for k, v in self.criteria.items()), not crit_entered),
+            ("筛选通过线", f"满分的{100 * self.screen_pass_ratio:g}%", "screen_pass_ratio" not in e),
+        ]
+
+    @property
+    def plan_start_default(self) -> bool:
+        """Whether 方案实施起始日期 was left blank (the tracking dates then follow cpxl's fallback)."""
+        return "plan_start" not in self.entered
 
 
 def _number(v: Any, label: str) -> float:
@@ -180,6 +208,7 @@ def resolve_settings(
             raise PlanError(f"方案实施起始日期“{start}”不是有效日期（如 2026-03-31）") from None
     if start is None:
         start = start_fallback
+        used.append(f"方案实施起始日期 {start.isoformat()}（未填写，取工作计划中“提出清洁生产方案”的完成时间，再无则取审核结束日期）")
     target_year = int(_number(val["target_year"], "目标年份")) if val["target_year"] is not None else statistical_year + 2
     if val["target_year"] is None:
         used.append(f"目标年份 {target_year}（统计年后第 2 年）")
@@ -198,6 +227,7 @@ def resolve_settings(
         tax_rate=pct["tax_rate"], criteria=criteria, screen_pass_ratio=pct["screen_pass_ratio"], target_rule=rule,
         target_year=target_year, common_share=pct["common_share"],
         low_cost_months=int(_number(val["low_cost_months"], "无/低费方案实施期限")), plan_start=start,
+        fix_months=max(1, int(_number(val["fix_months"], "达标整改期限"))),
         max_targets=max(1, int(_number(val["max_targets"], "每家企业目标数上限"))), confirmed=confirmed,
         catalogue=str(catalogue) if catalogue else None, defaults_used=used, entered=entered,
     )

@@ -130,19 +130,50 @@ def level_of(ind: Indicator, x: float) -> int:
     return BELOW_III
 
 
+def decimals(x: float, cap: int = 4) -> int:
+    """Decimal places ``x`` is written with (at most ``cap``): 50 → 0, 41.85 → 2."""
+    text = f"{abs(x):.{cap}f}".rstrip("0")
+    return len(text.split(".")[1])
+
+
+def strict_step(ind: Indicator, bound: float) -> float:
+    """The step of an indicator's values next to a strict benchmark: one unit of the last decimal place its
+    benchmarks are written with (>50 → 1, <0.5 → 0.1), made finer until it is at most a tenth of ``bound``.
+    (Enterprise values computed from the data carry meaningless decimals; the benchmarks set the precision.)"""
+    nums = [x for b in ind.benchmarks.values() for x in (b.value, b.min, b.max) if x is not None]
+    d = max([0, *(decimals(x) for x in nums)])
+    while bound and 10.0 ** -d > abs(bound) / 10 and d < 6:
+        d += 1
+    return 10.0 ** -d
+
+
 def benchmark_target(ind: Indicator, level: str) -> tuple[float, str] | None:
-    """The value a target must reach for ``level`` and its readable form; None without a benchmark."""
+    """The value a target must reach for ``level`` and its readable form; None without a benchmark.
+
+    A strict benchmark (``>50``, ``<0.1``, an open end of a range) is not met by its own value: the target is
+    the nearest value that meets it at the benchmarks' precision (:func:`strict_step`), so that reaching the
+    target reaches the level."""
     if ind.qualitative:
         text = ind.benchmarks[level].text
         return float(LEVEL_NO[level]), f"达到{LEVEL_LABELS[level]}" + (f"：{text}" if text else "")
     b = ind.benchmarks[level]
     if b.op in (None, "none"):
         return None
+    lower = lower_better(ind)
     if b.op == "range":
-        value = b.max if lower_better(ind) else b.min
-        return float(value), f"{'≤' if lower_better(ind) else '≥'}{value:g}（{LEVEL_LABELS[level]}基准值 {b.text}）"
+        value = b.max if lower else b.min
+        strict = not (b.max_inclusive if lower else b.min_inclusive)
+    else:
+        value, strict = b.value, b.op in ("<", ">")
     unit = f" {ind.unit}" if ind.unit and ind.unit not in ("%", "‰") else ind.unit
-    return float(b.value), f"{b.op}{b.value:g}{unit}（{LEVEL_LABELS[level]}基准值）"
+    if strict:
+        step = strict_step(ind, value)
+        target = round(value - step if lower else value + step, 6)
+        cell = b.text if b.op == "range" else f"{b.op}{value:g}"
+        return target, f"{'≤' if lower else '≥'}{target:g}{unit}（{LEVEL_LABELS[level]}基准值 {cell}，取满足该基准的最近值）"
+    if b.op == "range":
+        return float(value), f"{'≤' if lower else '≥'}{value:g}（{LEVEL_LABELS[level]}基准值 {b.text}）"
+    return float(value), f"{b.op}{value:g}{unit}（{LEVEL_LABELS[level]}基准值）"
 
 
 def quantile_inc(values: Sequence[float], p: float) -> float:
@@ -332,6 +363,7 @@ def out_of_bounds(indicators: Mapping[str, Indicator], values: Values, year: int
 LIMIT = "排放限值"
 #: Why an enterprise target is set, in the order they are taken (5.3.1: the few indicators that limit its level).
 REASONS = ("超标排放", "限定性指标", "制约升级")
+FOCUS, COMMON = "审核重点", "行业共性问题"  # why an industry target is set
 DEFAULT_MAX_TARGETS = 5
 
 
@@ -349,6 +381,8 @@ class TargetInputs:
     rule: str = NEXT_LEVEL
     target_year: int | None = None
     existing: Sequence[Mapping[str, Any]] = ()  # current rows of 审核目标
+    #: 行业关键共性问题 indicator ids: an industry target each too, for the enterprises that miss Ⅱ级
+    common: Sequence[str] = ()
 
 
 def is_entered(row: Mapping[str, Any]) -> bool:
@@ -404,6 +438,7 @@ def make_targets(inp: TargetInputs) -> tuple[list[dict[str, Any]], list[str]]:
     for iid in dict.fromkeys(inp.focus):
         if iid not in inp.indicators:
             warnings.append(f"审核重点指标“{iid}”不在指标体系中，未设置目标。")
+    common = [i for i in dict.fromkeys(inp.common) if i in inp.indicators and i not in focus]
     rows: list[dict[str, Any]] = []
     best_all: dict[str, float | None] = {}
 
@@ -411,9 +446,9 @@ def make_targets(inp: TargetInputs) -> tuple[list[dict[str, Any]], list[str]]:
         best = best_all.get(ind.id)
         if best is not None and better(ind, target, best):
             return "是", f"目标严于全部企业现状最好值 {_show(ind, best)}，可实现性需论证。"
-        return "否", ""
+        return "否", "目标不严于审核企业中已有企业达到的水平。"
 
-    for iid in focus:
+    for iid in [*focus, *common]:
         ind = inp.indicators[iid]
         vals = _industry_values(inp, iid)
         best_all[iid] = best_of(ind, vals.values())
@@ -425,7 +460,12 @@ def make_targets(inp: TargetInputs) -> tuple[list[dict[str, Any]], list[str]]:
             continue
         if ("行业", "", iid) in taken:
             continue
-        median = quantile_inc(list(vals.values()), 0.5)
+        who = vals
+        if iid not in focus:  # a common problem: the enterprises that miss Ⅱ级 (the industry-level proposals' scope)
+            who = {u: v for u, v in vals.items() if level_of(ind, v) > LEVEL_NO["II"]}
+            if not who:
+                continue
+        median = quantile_inc(list(who.values()), 0.5)
         if ind.qualitative:
             median = float(math.ceil(median - 1e-9))
         cands = [_clip(ind, c) for c in candidates_for(ind, median, list(vals.values())) if c.rule != BEST_3Y]
@@ -433,9 +473,11 @@ def make_targets(inp: TargetInputs) -> tuple[list[dict[str, Any]], list[str]]:
         if chosen is None:
             continue
         beyond, note = flag(ind, chosen.value)
-        rows.append(_row("行业", "", "", ind, median, chosen, inp, True,
-                         _candidates_text(ind, cands, policy_ind.get(iid)), beyond,
-                         f"现状值为 {len(vals)} 家企业 {inp.year} 年指标值的中位数。" + note, "审核重点"))
+        basis = (f"现状值为 {len(vals)} 家企业 {inp.year} 年指标值的中位数。" if iid in focus else
+                 f"行业关键共性问题：现状值为未达到Ⅱ级的 {len(who)} 家企业（共 {len(vals)} 家有数据）{inp.year} 年指标值的中位数。")
+        rows.append(_row("行业", "", "", ind, median, chosen, inp, iid in focus,
+                         _candidates_text(ind, cands, policy_ind.get(iid)), beyond, basis + note,
+                         FOCUS if iid in focus else COMMON))
 
     focus_set = set(focus)
     for uscc in sorted(inp.priorities, key=lambda u: (inp.names.get(u, ""), u)):

@@ -20,6 +20,9 @@ STATUSES = ("未开始", "实施中", "已完成", "已延期", "已取消")
 NOT_STARTED, IN_PROGRESS, DONE, DEFERRED, CANCELLED = STATUSES
 NO, START_LATE, END_LATE, DONE_LATE = "否", "开工逾期", "完成逾期", "延期完成"
 OPEN_OVERDUE = (START_LATE, END_LATE)
+PRIORITY = "达标整改"
+DATES_DEFAULT = "缺省日期（方案实施起始日期未填写，按工作计划推定）"
+DATES_PARAM, DATES_TEAM = "按方案参数", "审核组填写"
 USER_FIELDS = ("planned_start", "planned_end", "actual_start", "actual_end", "status", "progress",
                "actual_effect", "actual_savings", "remarks")
 _ENTRY_FIELDS = ("actual_start", "actual_end", "progress", "actual_effect", "actual_savings", "remarks")
@@ -93,8 +96,12 @@ class Schedule:
     start: dt.date  # planned start of every proposal
     target_year: int  # 中/高费: planned end = 31 Dec of this year
     low_cost_months: int = 3  # 无/低费: planned end = start + months
+    fix_months: int | None = None  # 达标整改 (限期整改): planned end = start + months, whatever the cost
+    default_start: bool = False  # the start is cpxl's fallback, not a date the team set (方案实施起始日期 blank)
 
-    def planned_end(self, cost_class: str) -> dt.date:
+    def planned_end(self, cost_class: str, priority: str | None = None) -> dt.date:
+        if priority == PRIORITY and self.fix_months:
+            return add_months(self.start, self.fix_months)
         if cost_class == econ.LOW_COST:
             return add_months(self.start, self.low_cost_months)
         end = dt.date(self.target_year, 12, 31)
@@ -123,13 +130,18 @@ def build_tracking(
             done.add(key)
             prev = old.get(key, {})
             row: dict[str, Any] = {f: prev.get(f) for f in USER_FIELDS}
+            savings = p.get("annual_savings")
+            if isinstance(savings, (int, float)) and len(who) > 1:  # an industry proposal: each enterprise its share
+                savings = round(savings / len(who), 4)
             row.update(proposal_id=pid, uscc=uscc, enterprise=names.get(uscc, "") if uscc else "",
-                       title=p.get("title"), expected_effect=p.get("env_benefit"),
-                       expected_savings=p.get("annual_savings"))
-            if not row.get("planned_start"):
-                row["planned_start"] = schedule.start.isoformat()
-            if not row.get("planned_end"):
-                row["planned_end"] = schedule.planned_end(cost_classes.get(pid, econ.HIGH_COST)).isoformat()
+                       title=p.get("title"), expected_effect=p.get("env_benefit"), expected_savings=savings,
+                       priority=p.get("priority"))
+            start = schedule.start.isoformat()
+            end = schedule.planned_end(cost_classes.get(pid, econ.HIGH_COST), p.get("priority")).isoformat()
+            row["planned_start"] = row.get("planned_start") or start
+            row["planned_end"] = row.get("planned_end") or end
+            same = str(row["planned_start"])[:10] == start and str(row["planned_end"])[:10] == end
+            row["dates_basis"] = (DATES_TEAM if not same else DATES_DEFAULT if schedule.default_start else DATES_PARAM)
             rows.append(_finish(row, today))
     for key, prev in old.items():
         if key in done:
@@ -183,8 +195,17 @@ def follow_up(rows: Sequence[Mapping[str, Any]], today: dt.date) -> tuple[list[d
 
     lines = [f"关于清洁生产方案实施进展的督办通知（截至 {today.isoformat()}）", "",
              f"本轮行业整体清洁生产审核推荐实施的方案共跟踪 {n} 项：{status_text}。"]
+    fixes = [r for r in rows if r.get("priority") == PRIORITY]
+    if fixes:
+        fix_status = "，".join(f"{s} {k} 项" for s in STATUSES if (k := sum(r.get("status") == s for r in fixes)))
+        lines.append(f"其中达标整改方案（限期整改）{len(fixes)} 项：{fix_status}；计划完成日期为"
+                     + "、".join(dict.fromkeys(str(r.get("planned_end"))[:10] for r in fixes)) + "。")
     if done:
-        lines.append(f"已完成方案预期年经济效益合计 {exp:g} 万元，已报送实际年经济效益合计 {act:g} 万元。")
+        lines.append(f"已完成方案预期年经济效益合计 {exp:g} 万元（行业层面方案按实施企业数分摊），"
+                     f"已报送实际年经济效益合计 {act:g} 万元。")
+    if any(r.get("dates_basis") == DATES_DEFAULT for r in rows):
+        lines.append("注：“方案参数设置”未填写方案实施起始日期，标“缺省日期”的计划开始、完成日期是 cpxl 按工作计划推定的缺省日期，"
+                     "据此判定的逾期仅供参考；请审核小组核定实施起始日期。")
     if late:
         lines.append(f"逾期 {len(late)} 项，涉及 {len(per_ent)} 家企业：")
         for i, (ent, items) in enumerate(sorted(per_ent.items()), start=1):
@@ -199,8 +220,9 @@ def follow_up(rows: Sequence[Mapping[str, Any]], today: dt.date) -> tuple[list[d
 def _late_line(r: Mapping[str, Any]) -> str:
     progress = r.get("progress")
     prog = f"，当前进度 {progress:g}%" if isinstance(progress, (int, float)) else ""
+    mark = "（缺省日期）" if r.get("dates_basis") == DATES_DEFAULT else ""
     if r.get("overdue") == START_LATE:
-        when = f"计划 {r.get('planned_start')} 开始"
+        when = f"计划 {r.get('planned_start')}{mark} 开始"
     else:
-        when = f"计划 {r.get('planned_end')} 完成"
+        when = f"计划 {r.get('planned_end')}{mark} 完成"
     return f"{r['proposal_id']} {r.get('title') or ''}：{when}，已{r['overdue']} {r['overdue_days']} 天{prog}"

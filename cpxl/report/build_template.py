@@ -259,15 +259,17 @@ def build(path: Path = TEMPLATE) -> Path:
     b.heading("2.4.2 清洁生产方案汇总", 2)
     b.paras("s242.paragraphs")
     b.table("s242.priority", [
-        Col("方案编号", "id", 18), Col("企业", "enterprise", 30), Col("方案名称", "title", 40),
-        Col("针对的问题", "problem", 44), Col("预期效果", "benefit", 24)], "达标整改方案", small=True)
+        Col("方案编号", "id", 16), Col("企业", "enterprise", 28), Col("方案名称", "title", 36),
+        Col("针对的问题", "problem", 40), Col("预期效果", "benefit", 22), Col("来源", "source", 14, "center")],
+        "达标整改方案", small=True)
     b.table("s242.by_category", [
         Col("方案类型", "category", 30), Col("方案数（项）", "count", 22, "right"), Col("无/低费", "low", 20, "right"),
         Col("中/高费", "high", 20, "right"), Col("投资（万元）", "investment", 30, "right"),
         Col("年经济效益（万元）", "savings", 34, "right")], "确认实施的清洁生产方案分类汇总")
     b.table("s242.industry", [
-        Col("方案编号", "id", 16), Col("方案名称", "title", 36), Col("实施范围", "enterprise", 22),
-        Col("针对的问题", "problem", 40), Col("预期环境效益", "benefit", 42)], "行业层面清洁生产方案", small=True)
+        Col("方案编号", "id", 14), Col("方案名称", "title", 32), Col("实施范围", "enterprise", 20),
+        Col("针对的问题", "problem", 38), Col("预期环境效益", "benefit", 38), Col("来源", "source", 14, "center")],
+        "行业层面清洁生产方案", small=True)
     b.table("s242.benefit", [Col("效益项目", "item", 60), Col("单位", "unit", 30, "center"),
                              Col("合计", "total", 36, "right"), Col("方案数（项）", "n", 30, "right")],
             "确认实施方案的预期环境效益")
@@ -276,7 +278,7 @@ def build(path: Path = TEMPLATE) -> Path:
     b.table("s243.summary", [Col("评定结果", "decision", 50), Col("方案数（项）", "count", 30, "right"),
                              Col("投资（万元）", "investment", 34, "right"), Col("年经济效益（万元）", "savings", 42, "right")],
             "方案筛选与评定结果")
-    b.table("s243.economics", ECON_COLS, "中/高费方案经济评估", small=True,
+    b.table("s243.economics", ECON_COLS, "{{ s243.economics_title }}", small=True,
             note="注：总投资已扣除补贴；年现金流量为方案实施后每年增加的净现金流量。")
     b.table("s243.tracking", [Col("实施状态", "status", 52, "center"), Col("任务数（项）", "count", 52, "right"),
                               Col("占比", "share", 52, "right")], "方案实施跟踪情况")
@@ -345,8 +347,10 @@ def build(path: Path = TEMPLATE) -> Path:
     b.tag("{%p endif %}")
     b.table("annex.targets", TARGET_COLS, "企业层面审核目标", small=True)
     b.table("annex.proposals", PROPOSAL_COLS, "清洁生产方案一览（含评定结果）", small=True,
-            note="注：预期效果由方案针对的诊断差距（现状值→目标值）和企业统计年的产量、排放量计算；投资和年经济效益由企业报价或审核组估算。")
-    b.table("annex.economics", ECON_COLS, "中/高费方案经济评估（全部）", small=True)
+            note="注：预期效果由方案针对的诊断差距（现状值→目标值）和企业统计年的产量、排放量计算。来源为“目录生成”的方案由 cpxl "
+                 "按诊断差距和典型方案目录生成，经审核小组评定，具体措施、投资和效益待企业核实；投资、年效益后标“（估）”的为审核组估算值，"
+                 "其余为企业报价或可研报告。")
+    b.table("annex.economics", ECON_COLS, "{{ annex.economics_title }}", small=True)
     b.tag("{%p endif %}")
 
     _settings(doc)
@@ -363,9 +367,10 @@ SITE_COLS = [Col("日期", "date", 22, "center"), Col("企业", "enterprise", 28
 TARGET_COLS = [Col("企业", "enterprise", 26), Col("指标", "indicator", 25), Col("单位", "unit", 22, "center"),
                Col("现状值", "baseline", 14, "right"), Col("目标值", "target", 13, "right"),
                Col("改善幅度", "improvement", 15, "right"), Col("设置原因", "reason", 18), Col("目标依据", "rule", 23)]
-PROPOSAL_COLS = [Col("编号", "id", 14), Col("企业", "enterprise", 24), Col("方案名称", "title", 28),
-                 Col("预期效果", "benefit", 40), Col("投资\n（万元）", "investment", 17, "right"),
-                 Col("年效益\n（万元）", "savings", 17, "right"), Col("状态", "state", 16, "center")]
+PROPOSAL_COLS = [Col("编号", "id", 14), Col("企业", "enterprise", 22), Col("方案名称", "title", 26),
+                 Col("预期效果", "benefit", 36), Col("投资\n（万元）", "investment", 17, "right"),
+                 Col("年效益\n（万元）", "savings", 17, "right"), Col("状态", "state", 12, "center"),
+                 Col("来源", "source", 12, "center")]
 ECON_COLS = [Col("编号", "id", 14), Col("方案名称", "title", 26), Col("总投资\n（万元）", "investment", 17, "right"),
              Col("年现金流量\n（万元）", "cash_flow", 18, "right"), Col("投资偿还期\n（年）", "payback", 14, "right"),
              Col("净现值\n（万元）", "npv", 17, "right"), Col("净现值率\n（%）", "npvr", 16, "right"),

@@ -38,6 +38,7 @@ def annex(d: Data) -> dict[str, Any]:
         "targets": s241.get("annex") or [],
         "proposals": s242.get("annex") or [],
         "economics": [{k: v for k, v in r.items() if not k.startswith("_")} for r in d.facts.get("economics_annex") or []],
+        "economics_title": d.facts.get("economics_annex_title") or "中/高费方案经济评估（全部）",
     }
     out["show"] = any(out[k] for k in ("enterprises", "site", "inspections", "breaches", "results", "matrix", "targets",
                                        "proposals", "economics"))

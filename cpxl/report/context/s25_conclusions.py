@@ -69,7 +69,7 @@ def s25_conclusions(d: Data) -> dict[str, Any]:
     if f.get("targets"):
         s = f"经审核小组确认，设置清洁生产审核目标{d.n('targets', f['targets'], 'int')}项"
         s += (f"，其中{d.n('beyond', f['targets_beyond'], 'int')}项严于全部企业现状、可实现性需论证" if f.get("targets_beyond")
-              else "，均具有可实现性")
+              else "，目标值均不严于审核企业中已有企业达到的水平")
         con.append(s + "。")
     p = f.get("proposals")
     if p:
@@ -97,7 +97,11 @@ def s25_conclusions(d: Data) -> dict[str, Any]:
     if f.get("missing_data"):
         sug.append(f"督促{d.n('missing', f['missing_data'], 'int')}家数据不全的企业按数据补报通知补报数据，补报后补设目标和方案。")
     if f.get("overdue"):
-        sug.append(f"对{d.n('overdue', f['overdue'], 'int')}项逾期的实施任务加强督办，必要时约谈相关企业负责人。")
+        s = f"对{d.n('overdue', f['overdue'], 'int')}项逾期的实施任务加强督办，必要时约谈相关企业负责人"
+        if f.get("overdue_default"):
+            s += (f"；其中{d.n('overdue_default', f['overdue_default'], 'int')}项按 cpxl 缺省计划日期判定逾期，"
+                  "审核小组应先在“方案参数设置”中核定方案实施起始日期")
+        sug.append(s + "。")
     if f.get("mgmt_weak"):
         sug.append("加强企业环境管理，重点补齐" + join_cn(f["mgmt_weak"][:3]) + "等方面的短板。")
     if f.get("open_issues"):
