@@ -72,7 +72,10 @@ def narrative(doc: Any) -> list[str]:
 
 def _mask(text: str, labels: Iterable[str]) -> str:
     for lab in sorted((x for x in labels if x and re.search(r"\d", x)), key=len, reverse=True):
-        text = text.replace(lab, " ")
+        # a label is masked where it stands whole, never inside a figure (a label "6%" inside "14.6%")
+        left = r"(?<![0-9.,])" if lab[0].isdigit() or lab[0] == "." else ""
+        right = r"(?![0-9])" if lab[-1].isdigit() else ""
+        text = re.sub(left + re.escape(lab) + right, " ", text)
     for m in _MASKS:
         text = re.sub(m, " ", text)
     return text

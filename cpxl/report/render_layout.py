@@ -120,6 +120,7 @@ _LATIN_OR_DIGIT = re.compile(r"[0-9A-Za-z\u2060]")  # WJ: held together on purpo
 
 
 MIN_COLUMN_MM = 12.0  # what a column keeps when numbers elsewhere need the room
+LAST_COLUMN_MM = 8.0  # what it keeps when they still do not fit: two characters of small print a line
 
 
 def _para_text(p) -> str:
@@ -204,8 +205,10 @@ def fit_columns(document) -> list[tuple[int, int, float, float]]:
                         soft[j] = max(soft[j], min_width_mm(t, size))
         both = [max(h, x) for h, x in zip(hard, soft, strict=True)]
         new = _redistribute(widths, hard, both)
-        if any(n < h - 0.05 for n, h in zip(new, hard, strict=True)):  # then the others keep a little room
-            new = _redistribute(widths, hard, [max(h, min(x, MIN_COLUMN_MM)) for h, x in zip(hard, soft, strict=True)])
+        for floor in (MIN_COLUMN_MM, LAST_COLUMN_MM):  # then the others keep a little room, at last two characters
+            if all(n >= h - 0.05 for n, h in zip(new, hard, strict=True)):
+                break
+            new = _redistribute(widths, hard, [max(h, min(x, floor)) for h, x in zip(hard, soft, strict=True)])
         new = _redistribute(new, both, both)
         if new == widths:
             continue
