@@ -22,10 +22,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from cpxl.diagnosis.amounts import product_output
 from cpxl.diagnosis.compliance import pollutant_in_text
 from cpxl.domain.indicators import Indicator
 
 MASS_TO_T = {"t": 1.0, "万t": 10000.0, "kg": 0.001}
+_T_PER_UNIT = MASS_TO_T  # a denominator in another dimension (m², 万米 …) gives no tonnage-based effect
 ENERGY_CO2_SOURCES = ("外购电力", "化石燃料燃烧", "外购热力")
 LEVEL_ZH = {1: "Ⅰ级", 2: "Ⅱ级", 3: "Ⅲ级", 4: "未达到Ⅲ级"}
 
@@ -75,7 +77,15 @@ def fmt(x: float) -> str:
 class Basis:
     """An enterprise's statistical-year quantities the effects are computed from."""
 
-    output: float | None = None  # t of product (mass units summed)
+    output: float | None = None  # the pack's product output (the denominator of per-unit indicators), in t
+    products: list[dict[str, Any]] = field(default_factory=list)  # the year's B.2 rows, for other denominators
+
+    def output_for(self, ind: Indicator) -> float | None:
+        """The output a per-unit value of ``ind`` is divided by — its own denominator where the indicator system
+        gives one, else the pack's — computed exactly as the diagnosis computes the indicator value."""
+        if ind.denominator is None:
+            return self.output
+        return _output(self.products, ind.denominator)
     emissions: dict[str, float] = field(default_factory=dict)  # pollutant → t discharged
     wastes: dict[str, float] = field(default_factory=dict)  # waste name → t generated
     energy_co2: float | None = None  # tCO₂ from purchased power/heat and fuel combustion
@@ -89,11 +99,10 @@ def bases(data: Mapping[str, Iterable[Mapping[str, Any]]], year: int) -> dict[st
         return out.setdefault(str(u), Basis())
 
     for r in data.get("all_ent_products", ()):
-        f = MASS_TO_T.get(str(r.get("unit") or ""))
-        v = r.get("output")
-        if r.get("year") == year and f is not None and _is_num(v):
-            x = b(r.get("ent_uscc"))
-            x.output = (x.output or 0.0) + float(v) * f
+        if r.get("year") == year:
+            b(r.get("ent_uscc")).products.append(dict(r))
+    for x in out.values():
+        x.output = _output(x.products, None)
     for key in ("all_ent_wastegas", "all_ent_wastewater"):
         for r in data.get(key, ()):
             v, pol = r.get("discharged"), str(r.get("pollutant") or "")
@@ -113,6 +122,18 @@ def bases(data: Mapping[str, Iterable[Mapping[str, Any]]], year: int) -> dict[st
             x = b(r.get("ent_uscc"))
             x.energy_co2 = (x.energy_co2 or 0.0) + float(v)
     return out
+
+
+def _output(products: list[dict[str, Any]], denominator: Mapping[str, Any] | None) -> float | None:
+    """Product output in t by the diagnosis's own rule (the pack's denominator, or the indicator's): an
+    enterprise with two products is not credited with both where the indicator divides by one."""
+    if not products:
+        return None
+    year = products[0].get("year")
+    d = product_output({"ent_products": products}, int(year), None, denominator)
+    if d.value is None:
+        return None
+    return float(d.value) * _T_PER_UNIT.get(d.unit or "t", 0.0) or None
 
 
 def _is_num(v: Any) -> bool:
@@ -162,7 +183,7 @@ def gap_effect(ind: Indicator, baseline: float, target: float, basis: Basis | No
     amounts: list[Amount] = []
     if delta <= 0:
         return Effect(change)
-    out = basis.output
+    out = basis.output_for(ind)
     if u in ("kgce/t", "tce/t") and out:
         f = 0.001 if u.startswith("kg") else 1.0
         amounts.append(Amount("综合能耗", "tce", delta * out * f, f"(现状值−目标值)×产量 {fmt(out)} t", "节约"))

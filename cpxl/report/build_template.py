@@ -165,7 +165,7 @@ def build(path: Path = TEMPLATE) -> Path:
         Col("能源品种", "carrier", 26), Col("消耗量", "qty", 26, "right"), Col("计量单位", "unit", 22, "center"),
         Col("折标准煤（tce）", "tce", 36, "right"), Col("占比", "share", 22, "right"),
         Col("企业数（家）", "ents", 22, "right")], "能源消耗及折标准煤",
-        note="注：按 GB/T 2589 折算标准煤，电力按当量值计。")
+        note="注：按 GB/T 2589 的折标准煤系数折算，电力按当量值计；能源品种后注明“折标系数未经核实”的，所用系数为缺省值，须审核小组核实。")
     b.table("s231.water", [
         Col("取水类型", "source", 38), Col("取水量（m³）", "intake", 40, "right"),
         Col("重复利用水量（m³）", "reused", 42, "right"), Col("企业数（家）", "ents", 32, "right")], "水资源消耗")
@@ -313,7 +313,7 @@ def build(path: Path = TEMPLATE) -> Path:
         Col("整改状态", "status", 24, "center")], "环保督察发现问题及整改情况", small=True)
     b.table("annex.breaches", [Col("企业名称", "enterprise", 38), Col("问题类别", "kind", 22, "center"),
                                Col("污染物/情况", "detail", 52), Col("实测值", "value", 16, "right"),
-                               Col("限值", "limit", 14, "right"), Col("超标", "ratio", 14, "right")],
+                               Col("限值", "limit", 14, "right"), Col("超标倍数", "ratio", 14, "right")],
             "超标排放与排污许可执行问题（全部）", small=True)
     b.table("annex.results", [
         Col("序号", "no", 12, "center"), Col("企业名称", "enterprise", 46), Col("Ⅰ级综合评价指数", "y1", 18, "right"),
@@ -339,7 +339,7 @@ def build(path: Path = TEMPLATE) -> Path:
     b.tag("{%p endfor %}")
     b.p("{{ part.key }}", "表注")
     b.tag("{%p endfor %}")
-    b.p("注：列号为表“清洁生产评价指标及基准值”中的指标序号；Ⅰ、Ⅱ、Ⅲ为达到的等级，×为未达到III级，/为不适用，"
+    b.p("注：列号为表“清洁生产评价指标及基准值”中的指标序号；Ⅰ、Ⅱ、Ⅲ为达到的等级，×为未达到Ⅲ级，/为不适用，"
         "—为未填报或无法判定。", "表注")
     rest = doc.add_section(WD_SECTION.NEW_PAGE)  # the paragraph before holds the landscape section
     _page(rest)
@@ -359,7 +359,7 @@ def build(path: Path = TEMPLATE) -> Path:
 
 BREACH_COLS = [Col("企业名称", "enterprise", 26), Col("污染物", "pollutant", 20), Col("排放口", "outlet", 15, "center"),
                Col("实测值", "value", 14, "right"), Col("单位", "unit", 22, "center"), Col("限值", "limit", 11, "right"),
-               Col("执行标准", "standard", 34), Col("超标", "ratio", 14, "right")]
+               Col("执行标准", "standard", 34), Col("超标倍数", "ratio", 14, "right")]
 SITE_BODY_COLS = [Col("日期", "date", 21, "center"), Col("企业", "enterprise", 33), Col("方式", "kind", 17, "center"),
                   Col("数据修正", "corrections", 40), Col("发现的问题", "findings", 45)]
 SITE_COLS = [Col("日期", "date", 22, "center"), Col("企业", "enterprise", 28), Col("方式", "kind", 14, "center"),

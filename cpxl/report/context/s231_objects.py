@@ -248,8 +248,8 @@ def _environment(d: Data, out: dict[str, Any]) -> None:
                         "unit": text(r.get("unit")), "status": text(r.get("status"))} for r in regional]
     if regional:
         over = [r for r in regional if text(r.get("status")) == "超标"]
-        s = (f"区域环境质量方面，审核总表录入{d.n('elements', len({text(r.get('element')) for r in regional}), 'int')}类环境要素"
-             f"{d.n('parameters', len(regional), 'int', table='s231.regional', agg='count')}项评价指标")
+        s = (f"区域环境质量方面，收集了{d.n('elements', len({text(r.get('element')) for r in regional}), 'int')}类环境要素"
+             f"{d.n('parameters', len(regional), 'int', table='s231.regional', agg='count')}项评价指标的监测数据")
         if over:
             s += "，其中" + join_cn(f"{text(r.get('element'))}{d.lab(r.get('parameter'))}" for r in over) + "超标"
             d.facts["regional_over"] = [f"{text(r.get('element'))}{text(r.get('parameter'))}" for r in over]
@@ -459,6 +459,14 @@ def site_rows(d: Data) -> Rows:
              "obsolete": text(r.get("obsolete_check")) or "未核查"} for r in rows]
 
 
+NO_PROBLEM = re.compile(r"^[^；;。]*(未发现|无)(明显|突出|重大)?(问题|异常)[^；;]*[。]?$")
+
+
+def _no_problem(finding: str) -> bool:
+    """A finding that says nothing was found ("运行记录完整，未发现明显问题") — not a problem to list."""
+    return bool(NO_PROBLEM.match(finding.strip()))
+
+
 def _site(d: Data, out: dict[str, Any]) -> None:
     rows = d.rows("site_inspections")
     paras: list[str] = []
@@ -482,9 +490,13 @@ def _site(d: Data, out: dict[str, Any]) -> None:
         paras.append(f"对照产业政策核查淘汰落后工艺装备，{d.n('obsolete', obsolete['发现'], 'int')}家企业发现淘汰类工艺或装备，须限期淘汰。")
     elif obsolete.get("未发现"):
         paras.append(f"对照产业政策核查淘汰落后工艺装备，考察的{d.n('obsolete_ok', obsolete['未发现'], 'int')}家企业未发现淘汰类工艺或装备。")
-    found = [text(r.get("findings")) for r in rows if text(r.get("findings"))]
-    if found:
-        paras.append("现场发现的主要问题有：" + "；".join(d.lab(f) for f in list(dict.fromkeys(found))[:4]) + "。")
+    found = [r for r in rows if text(r.get("findings"))]
+    problems = [text(r.get("findings")) for r in found if not _no_problem(text(r.get("findings")))]
+    clean = {text(r.get("uscc")) or text(r.get("findings")) for r in found if _no_problem(text(r.get("findings")))}
+    if problems:
+        paras.append("现场发现的主要问题有：" + "；".join(d.lab(f) for f in list(dict.fromkeys(problems))[:4]) + "。")
+    if clean:
+        paras.append(f"另有{d.n('site_clean', len(clean), 'int')}家企业现场考察未发现明显问题。")
     obvious = [text(r.get("obvious_proposals")) for r in rows if text(r.get("obvious_proposals"))]
     if obvious:
         paras.append("座谈和考察中发现的显而易见的方案（已即时反馈企业实施）：" + "；".join(d.lab(o) for o in list(dict.fromkeys(obvious))[:3]) + "。")

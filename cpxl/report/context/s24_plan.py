@@ -30,6 +30,14 @@ Rows = list[dict[str, Any]]
 BODY_ROWS = 25
 
 
+# a target's 设置原因 as the report reads it (the sheet keeps its short code)
+REASON_LABEL = {"制约升级": "制约等级提升"}
+
+
+def _reason(value: Any) -> str:
+    return REASON_LABEL.get(text(value), text(value))
+
+
 def _improvement(baseline: float | None, target: float | None) -> float | None:
     if baseline is None or target is None or baseline == 0:
         return None
@@ -53,7 +61,7 @@ def target_row(d: Data, r: dict[str, Any]) -> dict[str, Any]:
             "target": fnum(r.get("target")) if number(r.get("target")) is not None else text(r.get("target_text")) or "—",
             "improvement": "—" if text(r.get("unit")) == "级" else
             pct(_improvement(number(r.get("baseline")), number(r.get("target")))),
-            "rule": text(r.get("rule")), "reason": text(r.get("priority")) or "—", "year": fyear(r.get("target_year")),
+            "rule": text(r.get("rule")), "reason": _reason(r.get("priority")) or "—", "year": fyear(r.get("target_year")),
             "achievable": achievable(r)}
 
 
@@ -78,7 +86,7 @@ def s241_targets(d: Data) -> dict[str, Any]:
         "indicator": d.indicator_name(iid), "unit": text(rs[0].get("unit")), "ents": str(len(rs)),
         "baseline": f"{fnum(min(number(r.get('baseline')) or 0 for r in rs))}～{fnum(max(number(r.get('baseline')) or 0 for r in rs))}",
         "target": "、".join(dict.fromkeys(fnum(r.get("target")) for r in rs)),
-        "reason": "、".join(dict.fromkeys(text(r.get("priority")) for r in rs if text(r.get("priority")))) or "—"}
+        "reason": "、".join(dict.fromkeys(_reason(r.get("priority")) for r in rs if text(r.get("priority")))) or "—"}
         for iid, rs in sorted(by_ind.items(), key=lambda kv: -len(kv[1]))]
     if not ok:
         paras.append("审核小组尚未确认清洁生产审核目标（cpxl plan 按诊断差距提出建议目标，经审核小组确认后写入报告）。"
@@ -86,7 +94,7 @@ def s241_targets(d: Data) -> dict[str, Any]:
     else:
         ent_n = len({text(r.get("uscc")) for r in ents})
         years = sorted({int(number(r.get("target_year"))) for r in ok if number(r.get("target_year"))})
-        reasons = Counter(text(r.get("priority")) or "其他" for r in ents)
+        reasons = Counter(_reason(r.get("priority")) or "其他" for r in ents)
         s = (f"汇总审核诊断发现的问题，结合地方污染防治重难点和行业特征，经审核小组确认，设置清洁生产审核目标"
              f"{d.n('targets', len(ok), 'int', check=lambda: len(confirmed_targets(d)[0]))}项：行业层面"
              f"{d.n('t_industry', len(industry), 'int', table='s241.industry', agg='count')}项，针对"
@@ -283,6 +291,11 @@ def s242_proposals(d: Data) -> dict[str, Any]:
     return out
 
 
+# the screening conclusion (方案筛选结论) of a confirmed proposal, as the report reads it
+DECISION_LABEL = {"推荐实施": "通过筛选，确认实施", "可行": "经济可行，确认实施",
+                  "不可行": "经济判据未全部满足，审核小组确认实施", "待评估": "尚待经济评估，审核小组确认实施"}
+
+
 def s243_decisions(d: Data) -> dict[str, Any]:
     pr = {text(r.get("proposal_id")): r for r in d.rows("proposals") if text(r.get("proposal_id"))}
     states = d.facts.get("proposal_states") or proposal_states(d)
@@ -292,8 +305,8 @@ def s243_decisions(d: Data) -> dict[str, Any]:
     for pid, r in pr.items():
         st = states.get(pid)
         if st == CONFIRMED:
-            key = "确认实施（达标整改）" if text(r.get("priority")) == "达标整改" else \
-                f"确认实施（{text(sd.get(pid, {}).get('decision')) or text(r.get('decision')) or '审核小组确定'}）"
+            key = "达标整改方案，确认实施" if text(r.get("priority")) == "达标整改" else DECISION_LABEL.get(
+                text(sd.get(pid, {}).get("decision")) or text(r.get("decision")), "审核小组确认实施")
         elif st == REJECTED:
             key = "否决"
         else:
@@ -351,7 +364,7 @@ def s243_decisions(d: Data) -> dict[str, Any]:
     track = [{"status": k, "count": str(v), "share": pct(v, len(tr))} for k, v in status.most_common()]
     if tr:
         paras += _tracking_paragraphs(d, tr, status, pr)
-    elif groups.get("确认实施（推荐实施）") or any(k.startswith("确认") for k in groups):
+    elif any(k.endswith("确认实施") for k in groups):
         paras.append("方案实施跟踪尚未开始，审核主体应结合方案实施节点建立监督跟踪机制，督促企业按计划落实并总结成效。")
     d.count("2.4.3", len(pr))
     return {"paragraphs": paras, "summary": summary, "economics": [{k: v for k, v in r.items() if not k.startswith("_")}
