@@ -78,6 +78,9 @@ class Basis:
     """An enterprise's statistical-year quantities the effects are computed from."""
 
     output: float | None = None  # the pack's product output (the denominator of per-unit indicators), in t
+    emissions: dict[str, float] = field(default_factory=dict)  # pollutant → t discharged
+    wastes: dict[str, float] = field(default_factory=dict)  # waste name → t generated
+    energy_co2: float | None = None  # tCO₂ from purchased power/heat and fuel combustion
     products: list[dict[str, Any]] = field(default_factory=list)  # the year's B.2 rows, for other denominators
 
     def output_for(self, ind: Indicator) -> float | None:
@@ -86,9 +89,6 @@ class Basis:
         if ind.denominator is None:
             return self.output
         return _output(self.products, ind.denominator)
-    emissions: dict[str, float] = field(default_factory=dict)  # pollutant → t discharged
-    wastes: dict[str, float] = field(default_factory=dict)  # waste name → t generated
-    energy_co2: float | None = None  # tCO₂ from purchased power/heat and fuel combustion
 
 
 def bases(data: Mapping[str, Iterable[Mapping[str, Any]]], year: int) -> dict[str, Basis]:
