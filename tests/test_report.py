@@ -489,3 +489,44 @@ def test_focus_section_follows_the_diagnosis_judgement() -> None:
     assert "审核任务明确的审核范围（指南5.1.1）包括温室气体" in text and "审核任务明确的审核范围（指南5.1.1）包括能源" in text
     assert "温室气体（1家）" not in text
     assert "审核诊断重点为特征污染物或有毒有害物质、温室气体和能源" in text
+
+
+def test_wording_a_regulator_signs(full):
+    """No tool codes in the sentences: screening conclusions and target reasons in plain words, a site where
+    nothing was found is not listed among the problems, no software name or status code as an actor."""
+    _, res = full
+    text = _all_text(Document(str(res.docx)))
+    for code in ("确认实施（", "制约升级", "审核总表录入", "由 cpxl", "cpxl 缺省", "UNCONFIRMED", "（hf_", "按发布文本"):
+        assert code not in text, code
+    listed = re.search(r"现场发现的主要问题有：([^。]*)。", text)
+    assert listed is None or "未发现明显问题" not in listed.group(1)
+    assert re.search(r"(通过筛选|判据全部满足|达标整改方案)，确认实施\d+项", text)
+    with zipfile.ZipFile(res.docx) as z:
+        assert "\u2060" not in z.read("word/document.xml").decode("utf-8")  # Find and copy-paste work
+
+
+def test_screening_conclusions_read_as_what_they_are():
+    from cpxl.report.context.s24_plan import decision_label
+
+    # 可行 = NPV ≥ 0 with a missed criterion: never "经济可行" (the review found failing proposals labelled so)
+    assert "部分经济判据未满足" in decision_label("可行", "中/高费")
+    assert "判据全部满足" in decision_label("推荐实施", "中/高费")
+    assert decision_label("推荐实施", "无/低费").startswith("无/低费方案，通过筛选")
+    assert "经济可行" not in "".join(decision_label(a, b) for a in ("推荐实施", "可行", "不可行", "")
+                                    for b in ("无/低费", "中/高费"))
+
+
+def test_a_site_without_findings_is_not_a_problem():
+    from cpxl.report.context.s231_objects import _no_problem
+
+    assert _no_problem("运行记录完整，未发现明显问题") and _no_problem("无明显问题。")
+    assert not _no_problem("SNCR 喷枪部分堵塞，尿素溶液投加量按经验手动调节")
+    assert not _no_problem("活性炭喷射量记录不全；未发现其他问题")
+
+
+def test_removal_rates_only_for_pollutants_and_never_a_rounded_100():
+    from cpxl.report.context.s231_objects import _removal_dp
+    from cpxl.report.fmt import pct
+
+    assert pct(10000 - 2, 10000, dp=_removal_dp(10000, 2)) == "99.98%"
+    assert pct(100 - 30, 100, dp=_removal_dp(100, 30)) == "70%"

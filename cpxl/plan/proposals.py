@@ -46,6 +46,10 @@ TEAM_FIELDS = ("title", "category", "investment", "annual_savings", "basis", "co
 # --------------------------------------------------------------------------- gaps
 
 
+# a gap's reason as a sentence reads it (the sheets keep the short code of 审核目标“设置原因”)
+REASON_TEXT = {"制约升级": "制约企业等级提升", "限定性指标": "限定性指标未达到Ⅲ级", "行业共性问题": "行业关键共性问题"}
+
+
 @dataclass(frozen=True)
 class Gap:
     """A diagnosed gap: an enterprise's indicator, its current value and its target."""
@@ -65,7 +69,7 @@ class Gap:
 
     def text(self, name: str = "") -> str:
         who = f"{name}：" if name else ""
-        return f"{who}{self.effect.change}（{self.reason}）"
+        return f"{who}{self.effect.change}（{REASON_TEXT.get(self.reason, self.reason)}）"
 
 
 @dataclass(frozen=True)

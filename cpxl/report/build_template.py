@@ -210,7 +210,7 @@ def build(path: Path = TEMPLATE) -> Path:
     b.heading("五、现场考察与座谈", 3)
     b.paras("s231.site_text")
     b.table("s231.site", SITE_BODY_COLS, "现场考察与座谈记录", small=True,
-            note="注：核实的资料和数据等完整记录见附件“现场考察与座谈记录”表。")
+            note="注：表中为各次现场考察和座谈核实的资料、数据及发现的问题。")
     b.heading("2.3.2 确定审核诊断重点", 2)
     b.paras("s232.paragraphs")
     b.table("s232.rows", [Col("序号", "no", 12, "center"), Col("审核诊断重点", "focus", 56),
@@ -347,7 +347,7 @@ def build(path: Path = TEMPLATE) -> Path:
     b.tag("{%p endif %}")
     b.table("annex.targets", TARGET_COLS, "企业层面审核目标", small=True)
     b.table("annex.proposals", PROPOSAL_COLS, "清洁生产方案一览（含评定结果）", small=True,
-            note="注：预期效果由方案针对的诊断差距（现状值→目标值）和企业统计年的产量、排放量计算。来源为“目录生成”的方案由 cpxl "
+            note="注：预期效果由方案针对的诊断差距（现状值→目标值）和企业统计年的产量、排放量计算。来源为“目录生成”的方案"
                  "按诊断差距和典型方案目录生成，经审核小组评定，具体措施、投资和效益待企业核实；投资、年效益后标“（估）”的为审核组估算值，"
                  "其余为企业报价或可研报告。")
     b.table("annex.economics", ECON_COLS, "{{ annex.economics_title }}", small=True)

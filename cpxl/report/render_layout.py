@@ -1,8 +1,7 @@
 """Table text that reads as people write it, and columns wide enough for it (post-processing of the rendered docx).
 
-* a number keeps its unit: the space between them becomes a no-break space (U+00A0), and a slash inside a
-  unit written in Chinese characters (``次/年``) is held by word joiners (U+2060), so that no line ends
-  inside ``87.62 t`` or ``mg/Nm³``;
+* a number keeps its unit: the space between them becomes a no-break space (U+00A0), so that no line ends
+  inside ``87.62 t``; nothing invisible is put inside words (Find and copy-paste must work on the report);
 * a closed interval written for the machine (``[3, 4] 次/年``) is shown as people write it (``3～4 次/年``);
 * every column of a fixed-layout table is at least as wide as the longest piece of its text that cannot be
   broken (a number with its unit and the characters it is glued to, a short word); the width it needs is
@@ -26,8 +25,6 @@ NBSP, WJ = "\u00a0", "\u2060"
 _CN_UNITS = ("万元", "元", "次", "家", "项", "年", "月", "天", "日", "人", "吨", "个", "台", "套", "小时", "倍", "批")
 _UNIT_START = r"(?:[A-Za-zμµΩ°℃%‰㎡㎥]|" + "|".join(_CN_UNITS) + ")"
 _NUM_UNIT = re.compile(r"(\d)[ \t]+(?=" + _UNIT_START + ")")
-_CN_SLASH = re.compile(r"(?<=[\u4e00-\u9fff])/(?=[\u4e00-\u9fff])")
-_UNIT_BRACKETS = re.compile(r"（[^（）\s\u2060]{1,5}）")  # （万元）, （%）, （家）: a unit in brackets is not broken
 _INTERVAL = re.compile(r"\[\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*\]")
 
 TWIPS_PER_MM = 56.6929
@@ -37,9 +34,9 @@ CELL_MARGINS_MM = 2 * 1.91 + 0.6  # Table Grid: 0.19 cm left and right, and a li
 def readable(text: str) -> str:
     """Text of a table cell as people write it: ``[3, 4] 次/年`` → ``3～4 次/年`` with no line break inside."""
     t = _INTERVAL.sub(lambda m: f"{m.group(1)}～{m.group(2)}", text)
-    t = _NUM_UNIT.sub(lambda m: m.group(1) + NBSP, t)
-    t = _CN_SLASH.sub(WJ + "/" + WJ, t)
-    return _UNIT_BRACKETS.sub(lambda m: WJ.join(m.group(0)), t)
+    # no invisible characters inside words (a word joiner in （万元） or 次/年 defeats Find and copy-paste in
+    # Word and WPS): such units stay whole by the column widths below, which hold them as one piece
+    return _NUM_UNIT.sub(lambda m: m.group(1) + NBSP, t)
 
 
 # ---------------------------------------------------------------------------

@@ -94,7 +94,7 @@ def _overview(d: Data, out: dict[str, Any]) -> None:
                 for k, v in sorted(sizes.items(), key=_size_order))
         ov.append(s + f"（见{d.ref('s231.types')}）。")
         flags = [(k, label, _yes(ents, k)) for k, label in (
-            ("key_polluter", "重点排污单位"), ("heavy_pollution", "属于重污染行业"),
+            ("key_polluter", "属于重点排污单位"), ("heavy_pollution", "属于重污染行业"),
             ("ghg_reporting", "纳入温室气体排放报告与核查范围"), ("key_energy_user", "属于重点用能单位"),
             ("key_water_user", "属于重点用水单位"), ("mandatory_audit", "列入依法实施强制性清洁生产审核名单"))]
         flagged = [f"{label}的{d.n('flag_' + k, c, 'int', table='s231.types', col='企业数（家）', agg='value', where=('类别', label))}家"
@@ -168,7 +168,7 @@ def _resources(d: Data, out: dict[str, Any]) -> None:
         unconfirmed = [r for r in en_rows if r["_unconfirmed"]]
         if unconfirmed:
             s += ("其中" + join_cn(f"{r['_carrier']}的折标系数{d.lab(r['_unconfirmed'])}" for r in unconfirmed)
-                  + "为缺省值，未经核实（UNCONFIRMED），相应折标准煤量和合计为暂定值，待审核小组核实或按实测热值覆盖；"
+                  + "为缺省值，未经核实，相应折标准煤量和合计为暂定值，待审核小组核实或按实测低位发热量重新折算；"
                   "其余品种按 GB/T 2589 折算。")
         res.append(s)
         d.facts["tce"] = tce
@@ -233,7 +233,9 @@ def _pollutants(d: Data) -> Rows:
                 continue
             pol.append({"kind": kind, "pollutant": p, "unit": unit, "generated": fnum(g["gen"]) if g["hasgen"] else "—",
                         "discharged": fnum(g["dis"]),
-                        "removal": pct(g["gen"] - g["dis"], g["gen"]) if g["hasgen"] and g["gen"] else "—",
+                        # a volume (废水量, 烟气量) is discharged, not removed: no removal rate
+                        "removal": pct(g["gen"] - g["dis"], g["gen"], dp=_removal_dp(g["gen"], g["dis"]))
+                        if g["hasgen"] and g["gen"] and not p.endswith("量") else "—",
                         "ents": str(len(g["ents"] - {""})), "_dis": g["dis"]})
     return pol
 
@@ -465,6 +467,12 @@ NO_PROBLEM = re.compile(r"^[^；;。]*(未发现|无)(明显|突出|重大)?(问
 def _no_problem(finding: str) -> bool:
     """A finding that says nothing was found ("运行记录完整，未发现明显问题") — not a problem to list."""
     return bool(NO_PROBLEM.match(finding.strip()))
+
+
+def _removal_dp(generated: float, discharged: float) -> int:
+    """Decimals that keep a high removal rate from reading 100% (99.98%, not 100.0%)."""
+    rest = discharged / generated if generated else 1.0
+    return 1 if rest >= 0.001 or rest <= 0 else 2 if rest >= 0.0001 else 3
 
 
 def _site(d: Data, out: dict[str, Any]) -> None:

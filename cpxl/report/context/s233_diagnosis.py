@@ -116,8 +116,8 @@ def _system_part(d: Data, out: dict[str, Any]) -> None:
         intro.append(s + f"（见{d.ref('s233.dims')}）。")
         looser = [p for p in check_system_rows(system) if p.rule == "system.looser_than_limit"]
         if looser:
-            intro.append("需要说明的是，" + "；".join(d.lab(standard_unit(p.message.split("：")[0])) for p in looser)
-                         + "。达到Ⅲ级基准值不等于达标排放：指标体系按发布文本使用，未作修改；排放浓度超过国家排放标准限值的企业"
+            intro.append("需要说明的是，" + "；".join(d.lab(standard_unit(re.sub(r"（[A-Za-z0-9_.-]+）", "", p.message.split("：")[0]))) for p in looser)
+                         + "。达到Ⅲ级基准值不等于达标排放：本报告按所采用的指标体系原文使用，未作修改；排放浓度超过国家排放标准限值的企业"
                          "由达标核查判定（见2.3.1节），不评定清洁生产等级。")
         for r in system:
             d.lab(r.get("indicator"))

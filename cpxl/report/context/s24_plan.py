@@ -250,7 +250,7 @@ def s242_proposals(d: Data) -> dict[str, Any]:
         gen = [r for r in pr if generated(r)]
         if gen:
             gen_ok = sum(1 for r in ok if generated(r))
-            paras.append(f"方案中{d.n('generated', len(gen), 'int')}项（其中确认实施{d.n('generated_ok', gen_ok, 'int')}项）由 cpxl "
+            paras.append(f"方案中{d.n('generated', len(gen), 'int')}项（其中确认实施{d.n('generated_ok', gen_ok, 'int')}项）"
                          "按诊断差距和典型方案目录生成（表中来源为“目录生成”），"
                          + (f"{d.n('team_props', len(pr) - len(gen), 'int')}项由审核小组提出；" if len(gen) < len(pr) else "")
                          + "目录生成的方案经审核小组评分和评定，但具体措施、投资和效益尚待实施企业核实。")
@@ -291,9 +291,18 @@ def s242_proposals(d: Data) -> dict[str, Any]:
     return out
 
 
-# the screening conclusion (方案筛选结论) of a confirmed proposal, as the report reads it
-DECISION_LABEL = {"推荐实施": "通过筛选，确认实施", "可行": "经济可行，确认实施",
-                  "不可行": "经济判据未全部满足，审核小组确认实施", "待评估": "尚待经济评估，审核小组确认实施"}
+# the screening conclusion (cpxl.plan.proposals: 推荐实施 = a low-cost proposal that passed the screening, or a
+# medium/high-cost one that also met every economic criterion; 可行 = NPV ≥ 0 but a criterion missed) as read
+DECISION_LABEL = {("推荐实施", "无/低费"): "无/低费方案，通过筛选，确认实施",
+                  ("推荐实施", "中/高费"): "中/高费方案，经济评估判据全部满足，确认实施",
+                  ("可行", "中/高费"): "中/高费方案，净现值不小于0但部分经济判据未满足，审核小组确认实施",
+                  ("不可行", "无/低费"): "未通过筛选，审核小组确认实施",
+                  ("不可行", "中/高费"): "未通过筛选或经济上不可行，审核小组确认实施"}
+
+
+def decision_label(decision: str, cost_class: str) -> str:
+    return DECISION_LABEL.get((decision, cost_class)) or (
+        "尚待评分或经济评估，审核小组确认实施" if decision in ("", "待评估") else "审核小组确认实施")
 
 
 def s243_decisions(d: Data) -> dict[str, Any]:
@@ -305,8 +314,8 @@ def s243_decisions(d: Data) -> dict[str, Any]:
     for pid, r in pr.items():
         st = states.get(pid)
         if st == CONFIRMED:
-            key = "达标整改方案，确认实施" if text(r.get("priority")) == "达标整改" else DECISION_LABEL.get(
-                text(sd.get(pid, {}).get("decision")) or text(r.get("decision")), "审核小组确认实施")
+            key = "达标整改方案，确认实施" if text(r.get("priority")) == "达标整改" else decision_label(
+                text(sd.get(pid, {}).get("decision")) or text(r.get("decision")), text(r.get("cost_class")))
         elif st == REJECTED:
             key = "否决"
         else:
@@ -329,7 +338,7 @@ def s243_decisions(d: Data) -> dict[str, Any]:
         if text(settings.get("confirmed_by")):
             s += (f"参数表由审核小组（{d.lab(text(settings.get('confirmed_by')))}）于"
                   f"{cn_date(settings.get('confirmed_on'))}确认"
-                  + ("，其中标“缺省值”的各项是审核小组未填写、由 cpxl 采用的缺省值" if any(p[2] for p in params) else "")
+                  + ("，其中标“缺省值”的各项是审核小组未填写而采用的缺省值" if any(p[2] for p in params) else "")
                   + "。")
         paras.append(s)
         if summary:
@@ -441,7 +450,7 @@ def _tracking_paragraphs(d: Data, tr: Rows, status: Counter[str], pr: dict[str, 
         by_default = 0
     s += f"（见{d.ref('s243.tracking')}）。"
     if by_default:
-        s += (f"其中{d.n('overdue_default', by_default, 'int')}项逾期任务的计划日期为 cpxl 缺省日期（“方案参数设置”未填写"
+        s += (f"其中{d.n('overdue_default', by_default, 'int')}项逾期任务的计划日期为缺省日期（审核小组未确定"
               "方案实施起始日期，计划开始日期按工作计划推定），逾期据此判定，仅供参考。")
     paras = [s]
     d.facts["tracking"] = {"proposals": n_prop, "tasks": len(tr), "status": dict(status)}

@@ -77,7 +77,7 @@ def s25_conclusions(d: Data) -> dict[str, Any]:
              f"合计投资{d.n('inv', p['inv'])}万元，预计年经济效益{d.n('sav', p['sav'])}万元")
         if f.get("benefit"):
             s += "，预计" + "、".join(f"{d.lab(b['item'])}{d.n('ben_' + b['item'], b['x'])} "
-                                     f"{d.lab(b['unit'])}" for b in f["benefit"][:4])
+                                     f"{d.lab(b['unit'])}" for b in _headline(f["benefit"]))
         con.append(s + "。")
     if len(con) <= 2:
         con.append("审核诊断、目标和方案等数据尚未录入审核总表，相关结论待补充。")
@@ -99,8 +99,8 @@ def s25_conclusions(d: Data) -> dict[str, Any]:
     if f.get("overdue"):
         s = f"对{d.n('overdue', f['overdue'], 'int')}项逾期的实施任务加强督办，必要时约谈相关企业负责人"
         if f.get("overdue_default"):
-            s += (f"；其中{d.n('overdue_default', f['overdue_default'], 'int')}项按 cpxl 缺省计划日期判定逾期，"
-                  "审核小组应先在“方案参数设置”中核定方案实施起始日期")
+            s += (f"；其中{d.n('overdue_default', f['overdue_default'], 'int')}项按缺省计划日期判定逾期，"
+                  "审核小组应先核定方案实施起始日期")
         sug.append(s + "。")
     if f.get("mgmt_weak"):
         sug.append("加强企业环境管理，重点补齐" + join_cn(f["mgmt_weak"][:3]) + "等方面的短板。")
@@ -118,3 +118,16 @@ def s25_conclusions(d: Data) -> dict[str, Any]:
     d.counts["2.5"] = len(con) + len(sug)
     return {"conclusions": [f"（{i}）{c}" for i, c in enumerate(con, start=1)],
             "suggestions": [f"（{i}）{c}" for i, c in enumerate(sug, start=1)], "lessons": exp}
+
+
+def _headline(benefits: list[dict[str, Any]], n: int = 4) -> list[dict[str, Any]]:
+    """The benefits a conclusion names first: energy, water and CO₂, then the largest tonnages (a few kilograms
+    of one pollutant are not a headline)."""
+    first = ("tce", "m³", "tCO₂")
+
+    def key(b: dict[str, Any]) -> tuple[int, float]:
+        unit = str(b.get("unit") or "")
+        rank = next((i for i, u in enumerate(first) if unit.startswith(u)), len(first))
+        return rank, -float(b.get("x") or 0)
+
+    return sorted(benefits, key=key)[:n]
