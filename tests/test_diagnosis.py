@@ -24,6 +24,7 @@ from cpxl.book.masterio import update_master
 from cpxl.book.xlsxread import read_master_data
 from cpxl.cli.diagnosis import register
 from cpxl.demo import data as demo
+from cpxl.demo.scale import consolidated
 from cpxl.diagnosis import DiagnosisError, diagnose, diagnose_data, score_values
 from cpxl.diagnosis.common import find_common_problems
 from cpxl.diagnosis.focus import audit_focus
@@ -205,12 +206,7 @@ def test_audit_focus_rules() -> None:
 def _consolidate(data: dict, ents: list[dict], system) -> None:
     for e in ents:
         for key, rows in demo.enterprise_data(e, YEAR, system).items():
-            for r in rows:
-                row = {"ent_uscc": e["uscc"], "ent_name": e["name"], **r}
-                if key == "ent_profile":
-                    row.pop("uscc", None)
-                    row.pop("name", None)
-                data.setdefault("all_" + key, []).append(row)
+            data.setdefault("all_" + key, []).extend(consolidated(key, e, rows))
 
 
 @pytest.fixture(scope="module")

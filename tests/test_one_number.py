@@ -12,6 +12,7 @@ import pytest
 from cpxl.book.master import init_audit
 from cpxl.book.xlsxread import read_master_data
 from cpxl.demo import data as demo
+from cpxl.demo.scale import consolidated
 from cpxl.diagnosis import diagnose_data
 from cpxl.diagnosis.compliance import CONC_EXCEED, find_breaches
 from cpxl.diagnosis.sheets import value_rows
@@ -23,12 +24,7 @@ YEAR = 2025
 def _consolidate(data: dict, ents: list[dict], system) -> None:
     for e in ents:
         for key, rows in demo.enterprise_data(e, YEAR, system).items():
-            for r in rows:
-                row = {"ent_uscc": e["uscc"], "ent_name": e["name"], **r}
-                if key == "ent_profile":
-                    row.pop("uscc", None)
-                    row.pop("name", None)
-                data.setdefault("all_" + key, []).append(row)
+            data.setdefault("all_" + key, []).extend(consolidated(key, e, rows))
 
 
 @pytest.fixture(scope="module")

@@ -24,7 +24,8 @@ from . import team
 Rows = list[dict[str, Any]]
 
 
-def _consolidate(key: str, ent: Mapping[str, Any], rows: Rows) -> Rows:
+def consolidated(key: str, ent: Mapping[str, Any], rows: Rows) -> Rows:
+    """An enterprise's rows of sheet ``key`` as its consolidated sheet (汇总_*) holds them."""
     out = []
     for r in rows:
         row = {"ent_uscc": ent["uscc"], "ent_name": ent["name"], **r}
@@ -50,7 +51,7 @@ def sample_data(n: int = 20, year: int = 2025, special_name: str | None = None
     data: dict[str, Rows] = demo.master_data(year, ents, system)
     for e in ents:
         for key, rows in demo.enterprise_data(e, year, system).items():
-            data.setdefault("all_" + key, []).extend(_consolidate(key, e, rows))
+            data.setdefault("all_" + key, []).extend(consolidated(key, e, rows))
     known = set(schema.load_all())
     return demo.audit_extra(year), {k: v for k, v in data.items() if k in known or k.startswith("all_")}
 
