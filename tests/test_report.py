@@ -530,3 +530,11 @@ def test_removal_rates_only_for_pollutants_and_never_a_rounded_100():
 
     assert pct(10000 - 2, 10000, dp=_removal_dp(10000, 2)) == "99.98%"
     assert pct(100 - 30, 100, dp=_removal_dp(100, 30)) == "70%"
+
+
+def test_level_rule_explains_indices_with_bonus(full):
+    """附表2's indices include the bonus group; Ⅲ级 is judged without it — the text says so, or an index of 100
+    beside 不达标 reads as a contradiction."""
+    _, res = full
+    text = _all_text(Document(str(res.docx)))
+    assert "不计加分项；附表中的综合评价指数含加分项" in text
