@@ -227,6 +227,9 @@ def _indicator_breaches(rows: Iterable[Mapping[str, Any]], year: int,
     """Concentrations reported as indicator values (行业指标填报, e.g. heavy metals measured twice a year)."""
     out = []
     names = {m: [p for (mm, p) in limits if mm == m] for m in ("废气", "废水")}
+    by_uscc: dict[str, set[str]] = {}  # the B.3 pollutants of each enterprise (one lookup per row, not a scan)
+    for u, p in seen:
+        by_uscc.setdefault(u, set()).add(_canon(p))
     for r in rows:
         v, unit = _num(r.get("value")), str(r.get("unit") or "")
         if r.get("year") != year or v is None or not _unit_key(unit)[0]:
@@ -235,7 +238,7 @@ def _indicator_breaches(rows: Iterable[Mapping[str, Any]], year: int,
         pol = pollutant_in_text(str(r.get("indicator") or ""), names[medium])
         uscc = str(r.get("uscc") or "")
         audited = str(r.get("origin") or "") == "审核组核定"
-        if pol is None or (not audited and any(u == uscc and same_pollutant(p, pol) for u, p in seen)):
+        if pol is None or (not audited and _canon(pol) in by_uscc.get(uscc, ())):
             continue
         std = applicable_limit(limits, medium, pol)
         limit = convert(std.value, std.unit, unit) if std is not None else None

@@ -4,6 +4,7 @@ pollutant, which pollutant an indicator name refers to, and conversions between 
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -32,12 +33,14 @@ ALIASES: tuple[tuple[str, ...], ...] = (
 
 
 
+@functools.lru_cache(maxsize=4096)
 def _norm(name: str) -> str:
     s = unicodedata.normalize("NFKC", str(name or "")).upper()
     s = s.replace("₂", "2").replace("₃", "3").replace("ₓ", "X")
     return re.sub(r"[\s（）()，,、·]", "", s)
 
 
+@functools.lru_cache(maxsize=4096)
 def _canon(name: str) -> str:
     n = _norm(name)
     for group in ALIASES:
