@@ -57,6 +57,11 @@ def same_pollutant(a: str, b: str) -> bool:
 
 def pollutant_in_text(text: str, names: Iterable[str]) -> str | None:
     """The pollutant of ``names`` that an indicator name such as “NOₓ浓度（日均值）” refers to."""
+    return _in_text(str(text or ""), tuple(names))
+
+
+@functools.lru_cache(maxsize=65536)
+def _in_text(text: str, names: tuple[str, ...]) -> str | None:
     t = _norm(text)
     best: tuple[int, str] | None = None
     for name in names:
