@@ -441,6 +441,7 @@ def make_targets(inp: TargetInputs) -> tuple[list[dict[str, Any]], list[str]]:
     common = [i for i in dict.fromkeys(inp.common) if i in inp.indicators and i not in focus]
     rows: list[dict[str, Any]] = []
     best_all: dict[str, float | None] = {}
+    industry_of: dict[str, list[float]] = {}
 
     def flag(ind: Indicator, target: float) -> tuple[str, str]:
         best = best_all.get(ind.id)
@@ -491,13 +492,16 @@ def make_targets(inp: TargetInputs) -> tuple[list[dict[str, Any]], list[str]]:
             if ("企业", uscc, iid) in taken:
                 continue
             if iid not in best_all:
-                best_all[iid] = best_of(ind, _industry_values(inp, iid).values())
+                industry_of[iid] = list(_industry_values(inp, iid).values())
+                best_all[iid] = best_of(ind, industry_of[iid])
             history = inp.values.get(uscc, {}).get(iid)
             cur = current(history, inp.year)
             if cur is None or not in_bounds(ind, cur[0]):
                 continue
             baseline, year_used = cur
-            industry = list(_industry_values(inp, iid).values())
+            if iid not in industry_of:  # the industry's values of an indicator, once (not per enterprise)
+                industry_of[iid] = list(_industry_values(inp, iid).values())
+            industry = industry_of[iid]
             hist = {y: v for y, v in (history or {}).items() if in_bounds(ind, v)}
             cands = [_clip(ind, c) for c in candidates_for(ind, baseline, industry, hist, years)]
             policy = policy_ent.get((uscc, iid), policy_ind.get(iid))
