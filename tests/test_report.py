@@ -538,3 +538,18 @@ def test_level_rule_explains_indices_with_bonus(full):
     _, res = full
     text = _all_text(Document(str(res.docx)))
     assert "不计加分项；附表中的综合评价指数含加分项" in text
+
+
+def test_a_sentence_names_ten_enterprises_and_sends_the_rest_to_the_annex():
+    """The body does not grow with the audit: at 1,000 enterprises a list of 194 suspected exceedances made one
+    paragraph of 12,000 characters."""
+    from cpxl.report.context.data import Data
+    from cpxl.report.context.s233_diagnosis import NAMED, _exceedance_sentence
+
+    diag = [{"uscc": f"U{i}", "enterprise": f"企业{i:02d}", "level": "超标待核实", "provisional_level": "II级",
+             "exceedances": f"氟化氢 3.{i} mg/Nm³（限值 2）"} for i in range(NAMED + 5)]
+    d = Data({"enterprises": [{"uscc": r["uscc"], "name": r["enterprise"]} for r in diag]})
+    out: list[str] = []
+    _exceedance_sentence(d, diag, out)
+    assert len(out) == 1 and "企业09" in out[0] and "企业10" not in out[0]
+    assert "等（其余5家见" in out[0]

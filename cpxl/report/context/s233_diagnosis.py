@@ -213,6 +213,9 @@ def _levels_part(d: Data, out: dict[str, Any]) -> None:
     lv.append(f"各企业的综合评价指数和等级见{d.ref('annex.results')}，指标等级矩阵见{d.ref('annex.matrix')}。")
 
 
+NAMED = 10  # enterprises a sentence names; the others are in the annex (the body does not grow with the audit)
+
+
 def _exceedance_sentence(d: Data, diag: Rows, lv: list[str]) -> None:
     """The enterprises the 达标核查 keeps from a level, with the level their indicators alone would give."""
     pending = [r for r in diag if level_zh(r.get("level")) == "超标待核实"]
@@ -220,7 +223,10 @@ def _exceedance_sentence(d: Data, diag: Rows, lv: list[str]) -> None:
         return
     items = [f"{d.name_of(r)}（{d.lab(standard_unit(text(r.get('exceedances')))) or '排放浓度超标'}；按指标评分为"
              f"{level_zh(r.get('provisional_level')) or '—'}）" for r in pending]
-    lv.append(f"疑似超标排放（待核实）的{d.n('pending_exceed', len(pending), 'int')}家企业为：" + "；".join(items)
+    shown = items[:NAMED]
+    more = (f"等（其余{d.n('pending_exceed_more', len(items) - NAMED, 'int')}家见{d.ref('annex.results')}）"
+            if len(items) > NAMED else "")
+    lv.append(f"疑似超标排放（待核实）的{d.n('pending_exceed', len(pending), 'int')}家企业为：" + "；".join(shown) + more
               + "。这些企业的等级暂定，待审核小组核实：属实的判为不达标并限期整改，数据有误的由企业更正后重新诊断。")
     d.facts["exceed_pending"] = len(pending)
 

@@ -28,6 +28,12 @@ from .data import Data
 
 Rows = list[dict[str, Any]]
 BODY_ROWS = 25
+NAMED = 10  # items a sentence names; the others are in the annex (the body does not grow with the audit)
+
+
+def _more(d: Data, key: str, n: int) -> str:
+    """``等（其余 N 项见附表…）`` after the first NAMED items of a sentence's list."""
+    return f"等（其余{d.n(key, n - NAMED, 'int')}项见{d.ref('annex.proposals')}）" if n > NAMED else ""
 
 
 # a target's 设置原因 as the report reads it (the sheet keeps its short code)
@@ -468,12 +474,12 @@ def _tracking_paragraphs(d: Data, tr: Rows, status: Counter[str], pr: dict[str, 
         if late:
             s += "；尚未开始或已延期的：" + "、".join(
                 f"{d.lab(text(r.get('proposal_id')))}（{d.lab(d.name_of(r))}，{d.lab(text(r.get('title')))}，"
-                f"{text(r.get('status'))}）" for r in late)
+                f"{text(r.get('status'))}）" for r in late[:NAMED]) + _more(d, "fix_late_more", len(late))
         done = [r for r in fixes if text(r.get("status")) == "已完成"]
         if done:
             s += "；已完成的：" + "、".join(
                 f"{d.lab(text(r.get('proposal_id')))}（{d.lab(d.name_of(r))}，实际成效："
-                f"{d.lab(text(r.get('actual_effect'))) or '未报送'}）" for r in done)
+                f"{d.lab(text(r.get('actual_effect'))) or '未报送'}）" for r in done[:NAMED]) + _more(d, "fix_done_more", len(done))
         paras.append(s + "。已完成的达标整改须经监测核实达标后方可销号。")
     return paras
 
