@@ -279,14 +279,18 @@ def test_pdf_pages_render_to_png(full, tmp_path: Path):
 # --------------------------------------------------------------------------- nothing unconfirmed as a conclusion
 
 
+def _copy_of(full, tmp_path: Path) -> tuple[Path, Path, dict]:
+    """A copy of the full audit to change: (folder, master, master data)."""
+    dst = tmp_path / "audit"
+    shutil.copytree(full[0], dst)
+    master = dst / "审核总表.xlsx"
+    return dst, master, read_master_data(master)
+
+
 @pytest.fixture()
 def unconfirmed(full, tmp_path: Path) -> Path:
     """The full audit with one proposal and one target back at 建议 and the parameters unconfirmed."""
-    root, _ = full
-    dst = tmp_path / "audit"
-    shutil.copytree(root, dst)
-    master = dst / "审核总表.xlsx"
-    data = read_master_data(master)
+    dst, master, data = _copy_of(full, tmp_path)
     props = data["proposals"]
     props[-1] = {**props[-1], "state": "建议", "reviewed_by": None, "reviewed_on": None}
     targets = data["targets"]
@@ -322,11 +326,7 @@ def test_draft_marks_the_pending_items_apart(unconfirmed):
 
 
 def test_provincial_review_checks_warn(full, tmp_path: Path):
-    root, _ = full
-    dst = tmp_path / "audit"
-    shutil.copytree(root, dst)
-    master = dst / "审核总表.xlsx"
-    data = read_master_data(master)
+    dst, master, data = _copy_of(full, tmp_path)
     values = data["indicator_values"]
     share = next(v for v in values if v.get("unit") == "%" and isinstance(v.get("value"), (int, float)))
     share["value"] = 106.0

@@ -27,7 +27,6 @@ from cpxl.diagnosis.compliance import pollutant_in_text
 from cpxl.domain.indicators import Indicator
 
 MASS_TO_T = {"t": 1.0, "万t": 10000.0, "kg": 0.001}
-_T_PER_UNIT = MASS_TO_T  # a denominator in another dimension (m², 万米 …) gives no tonnage-based effect
 ENERGY_CO2_SOURCES = ("外购电力", "化石燃料燃烧", "外购热力")
 LEVEL_ZH = {1: "Ⅰ级", 2: "Ⅱ级", 3: "Ⅲ级", 4: "未达到Ⅲ级"}
 
@@ -133,7 +132,8 @@ def _output(products: list[dict[str, Any]], denominator: Mapping[str, Any] | Non
     d = product_output({"ent_products": products}, int(year), None, denominator)
     if d.value is None:
         return None
-    return float(d.value) * _T_PER_UNIT.get(d.unit or "t", 0.0) or None
+    # a denominator in another dimension (m², 万米 …) gives no tonnage-based effect
+    return float(d.value) * MASS_TO_T.get(d.unit or "t", 0.0) or None
 
 
 def _is_num(v: Any) -> bool:

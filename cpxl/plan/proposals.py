@@ -47,7 +47,7 @@ TEAM_FIELDS = ("title", "category", "investment", "annual_savings", "basis", "co
 
 
 # a gap's reason as a sentence reads it (the sheets keep the short code of 审核目标“设置原因”)
-REASON_TEXT = {"制约升级": "制约企业等级提升", "限定性指标": "限定性指标未达到Ⅲ级", "行业共性问题": "行业关键共性问题"}
+REASON_TEXT = {"制约升级": "制约企业等级提升"}
 
 
 @dataclass(frozen=True)

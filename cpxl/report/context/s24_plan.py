@@ -12,6 +12,7 @@ from collections import Counter, defaultdict
 from typing import Any
 
 from cpxl.plan.effects import parse_effects
+from cpxl.plan.proposals import REASON_TEXT
 from cpxl.plan.review import CONFIRMED, REJECTED, effective_state
 from cpxl.plan.settings import PlanError, resolve_settings
 
@@ -36,12 +37,9 @@ def _more(d: Data, key: str, n: int) -> str:
     return f"等（其余{d.n(key, n - NAMED, 'int')}项见{d.ref('annex.proposals')}）" if n > NAMED else ""
 
 
-# a target's 设置原因 as the report reads it (the sheet keeps its short code)
-REASON_LABEL = {"制约升级": "制约等级提升"}
-
-
 def _reason(value: Any) -> str:
-    return REASON_LABEL.get(text(value), text(value))
+    """A target's 设置原因 as the report reads it (the sheet keeps its short code)."""
+    return REASON_TEXT.get(text(value), text(value))
 
 
 def _improvement(baseline: float | None, target: float | None) -> float | None:
